@@ -1,0 +1,96 @@
+package io.github.bootimage;
+
+import java.lang.annotation.Documented;
+import java.lang.annotation.ElementType;
+import java.lang.annotation.Inherited;
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
+import java.lang.annotation.Target;
+
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import io.github.bootimage.junit.BootImageExtension;
+
+/**
+ * Runs the annotated tests against a real operating-system image: the image is built with mkosi
+ * (or taken from the cache), booted as a systemd-nspawn container or a qemu virtual machine, and a
+ * {@link Machine} handle is injected into test and lifecycle method parameters and into fields.
+ *
+ * <pre>{@code
+ * @BootImage(distro = "debian", release = "bookworm", packages = {"systemd", "rpm"})
+ * class PackagesTest {
+ *     @Test
+ *     void systemdIsInstalled(Machine machine) {
+ *         ExecResult r = machine.exec("dpkg-query", "-W", "-f=${Version}", "systemd");
+ *         assertEquals(0, r.exitCode(), r::toString);
+ *     }
+ * }
+ * }</pre>
+ *
+ * <p>On a class, one machine is booted for the class and shared by its tests
+ * ({@link Lifecycle#PER_CLASS}, the default) or one per test ({@link Lifecycle#PER_METHOD}). On a
+ * method, it overrides the class's declaration for that test. On a field of type {@link Machine}
+ * (static: one per class; instance: per the lifecycle) or a parameter, it declares that machine.
+ * It also works as a meta-annotation, so a project can name its images:
+ *
+ * <pre>{@code
+ * @Retention(RUNTIME) @Target(TYPE)
+ * @BootImage(distro = "debian", release = "bookworm")
+ * @interface DebianBookworm {}
+ * }</pre>
+ *
+ * <p>Defaults and overrides come from JUnit configuration parameters under {@code bootimage.}
+ * ({@code bootimage.cache.dir}, {@code bootimage.boot}, {@code bootimage.transport},
+ * {@code bootimage.kvm}, {@code bootimage.timeout.boot}, {@code bootimage.timeout.command}, ...).
+ */
+@Documented
+@Inherited
+@Retention(RetentionPolicy.RUNTIME)
+@Target({ElementType.TYPE, ElementType.METHOD, ElementType.FIELD, ElementType.PARAMETER,
+        ElementType.ANNOTATION_TYPE})
+@ExtendWith(BootImageExtension.class)
+public @interface BootImage {
+
+    /** The distribution, by its mkosi name: debian, ubuntu, fedora, centos, rhel-ubi, arch, opensuse... */
+    String distro() default "debian";
+
+    /** The release; empty means the distribution's default (for Debian: bookworm). */
+    String release() default "";
+
+    /**
+     * Packages to install besides those every bootable guest gets. An entry may be limited to one
+     * distribution with a prefix, {@code "debian:apache2"}, {@code "fedora:httpd"}; an entry without
+     * a prefix may be a common name that the {@code Distro} registry maps per distribution.
+     */
+    String[] packages() default {};
+
+    /** How the image boots: {@link Boot#AUTO} picks nspawn when the host can, qemu otherwise. */
+    Boot boot() default Boot.AUTO;
+
+    /** How commands reach the guest: {@link Transport#AUTO} is SSH when the image has sshd. */
+    Transport transport() default Transport.AUTO;
+
+    /** One machine for the class, or one per test method. */
+    Lifecycle lifecycle() default Lifecycle.PER_CLASS;
+
+    /** What mkosi produces: a directory tree or a GPT disk image. */
+    ImageFormat format() default ImageFormat.DIRECTORY;
+
+    /**
+     * Extra trees copied into the image (mkosi {@code ExtraTrees=}), as paths relative to the
+     * working directory (the module's directory under Maven), optionally {@code source:target}.
+     */
+    String[] extraTrees() default {};
+
+    /** Scripts run inside the image after packages are installed (mkosi {@code PostInstallationScripts=}). */
+    String[] postInstallationScripts() default {};
+
+    /** Scripts that build software into the image (mkosi {@code BuildScripts=}). */
+    String[] buildScripts() default {};
+
+    /** Packages present only while build scripts run (mkosi {@code BuildPackages=}). */
+    String[] buildPackages() default {};
+
+    /** Boot timeout such as {@code "90s"}, {@code "3m"} or {@code "PT90S"}; empty uses {@code bootimage.timeout.boot}. */
+    String bootTimeout() default "";
+}

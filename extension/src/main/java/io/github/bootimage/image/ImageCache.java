@@ -1,0 +1,244 @@
+package io.github.bootimage.image;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
+import java.time.Instant;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.locks.ReentrantLock;
+
+import io.github.bootimage.BootImageException;
+import io.github.bootimage.ImageBuildException;
+
+/**
+ * Content-addressed image cache. An entry is {@code <root>/<distro>-<release>-<key12>/} holding the
+ * image, the kernel and initrd when there are any, the configuration it came from, and
+ * {@value #METADATA} written last: an entry without it is incomplete and is rebuilt. Builds happen in
+ * a temporary sibling that is renamed into place; a file lock per key (plus an in-process lock) makes
+ * parallel threads and JVMs build once and share.
+ */
+public final class ImageCache {
+    private static final System.Logger LOG = System.getLogger(ImageCache.class.getName());
+
+    /** The completion marker and metadata of an entry. */
+    public static final String METADATA = "bootimage.properties";
+    /** Touched on every use, for pruning by age. */
+    public static final String LAST_USED = ".last-used";
+
+    private static final ConcurrentMap<String, ReentrantLock> LOCKS = new ConcurrentHashMap<>();
+
+    private final Path root;
+    private final MkosiVersion mkosi;
+    private final ImageBuilder builder;
+    private final MirrorCheck mirrors;
+
+    public ImageCache(Path root, MkosiVersion mkosi, ImageBuilder builder, MirrorCheck mirrors) {
+        this.root = root.toAbsolutePath().normalize();
+        this.mkosi = mkosi;
+        this.builder = builder;
+        this.mirrors = mirrors;
+    }
+
+    public Path root() {
+        return root;
+    }
+
+    /** The entry directory a spec maps to (it may not exist yet). */
+    public Path entryOf(ImageSpec spec) {
+        return root.resolve(entryName(spec, MkosiConfig.of(spec, mkosi).key()));
+    }
+
+    private static String entryName(ImageSpec spec, String key) {
+        return spec.distro().name() + "-" + spec.release() + "-" + key.substring(0, 12);
+    }
+
+    /** The cached image for a spec, built now when it is not cached. */
+    public Image resolve(ImageSpec spec) {
+        MkosiConfig config = MkosiConfig.of(spec, mkosi);
+        String key = config.key();
+        String name = entryName(spec, key);
+        Path entry = root.resolve(name);
+        if (isComplete(entry)) {
+            touch(entry);
+            return new Image(entry, spec, key);
+        }
+        prepareRoot();
+        ReentrantLock local = LOCKS.computeIfAbsent(name, n -> new ReentrantLock());
+        local.lock();
+        try (FileChannel ch = FileChannel.open(root.resolve(".locks").resolve(name + ".lock"),
+                StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+             FileLock ignored = ch.lock()) {
+            if (isComplete(entry)) {
+                touch(entry);
+                return new Image(entry, spec, key);
+            }
+            if (Files.exists(entry)) {
+                LOG.log(System.Logger.Level.WARNING, "Cache entry {0} is incomplete (no {1}): rebuilding it", entry, METADATA);
+                deleteTree(entry);
+            }
+            mirrors.check(spec);
+            build(spec, config, key, entry);
+            touch(entry);
+            return new Image(entry, spec, key);
+        } catch (IOException e) {
+            throw new ImageBuildException("Could not use the image cache at " + root + ": " + e.getMessage()
+                    + ". Set bootimage.cache.dir to a writable directory with a few GiB free.", e);
+        } finally {
+            local.unlock();
+        }
+    }
+
+    private void build(ImageSpec spec, MkosiConfig config, String key, Path entry) throws IOException {
+        Path tmp = Files.createTempDirectory(root.resolve(".tmp"), entry.getFileName() + "-");
+        boolean published = false;
+        try {
+            Path configDir = tmp.resolve("mkosi");
+            config.writeTo(configDir);
+            Path log = tmp.resolve("build.log");
+            try {
+                builder.build(spec, configDir, tmp, log);
+            } catch (ImageBuildException e) {
+                keepFailedLog(entry, log);
+                throw e;
+            }
+            if (!Files.exists(tmp.resolve("image")) && !Files.exists(tmp.resolve("image.raw"))) {
+                keepFailedLog(entry, log);
+                throw new ImageBuildException("mkosi finished but wrote no image for " + spec.label() + " in " + tmp
+                        + " (expected 'image' or 'image.raw'); see " + failedLog(entry));
+            }
+            writeMetadata(tmp, spec, key);
+            try {
+                Files.move(tmp, entry, StandardCopyOption.ATOMIC_MOVE);
+            } catch (AtomicMoveNotSupportedException e) {
+                throw new ImageBuildException("Cannot publish cache entry atomically: " + tmp + " and " + entry
+                        + " are on different file systems", e);
+            }
+            published = true;
+        } catch (FileSystemException e) {
+            throw new ImageBuildException(diskMessage(e), e);
+        } finally {
+            if (!published) {
+                deleteTree(tmp);
+            }
+        }
+    }
+
+    private String diskMessage(FileSystemException e) {
+        String reason = e.getReason() == null ? e.getMessage() : e.getReason();
+        if (reason != null && reason.contains("No space left")) {
+            return "The image cache at " + root + " is full (No space left on device while writing " + e.getFile()
+                    + "). Free space, run 'bootimage prune', or set bootimage.cache.dir to a larger file system.";
+        }
+        return "Could not write the image cache at " + root + ": " + e.getMessage()
+                + ". Set bootimage.cache.dir to a writable directory with a few GiB free.";
+    }
+
+    private void writeMetadata(Path dir, ImageSpec spec, String key) throws IOException {
+        Properties p = new Properties();
+        p.setProperty("distro", spec.distro().name());
+        p.setProperty("release", spec.release());
+        p.setProperty("key", key);
+        p.setProperty("format", spec.format().name());
+        p.setProperty("kernel", Boolean.toString(spec.kernel()));
+        p.setProperty("packages", String.join(",", spec.allPackages()));
+        p.setProperty("mkosi", mkosi.text());
+        p.setProperty("created", Instant.now().toString());
+        Path tmp = dir.resolve(METADATA + ".tmp");
+        try (var out = Files.newOutputStream(tmp)) {
+            p.store(out, "bootimage cache entry; its presence means the entry is complete");
+        }
+        Files.move(tmp, dir.resolve(METADATA), StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /** Whether an entry holds a complete image. */
+    public static boolean isComplete(Path entry) {
+        return Files.isRegularFile(entry.resolve(METADATA));
+    }
+
+    /** The metadata of a complete entry. */
+    public static Properties metadata(Path entry) {
+        Properties p = new Properties();
+        try (var in = Files.newInputStream(entry.resolve(METADATA))) {
+            p.load(in);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return p;
+    }
+
+    private void prepareRoot() {
+        try {
+            Files.createDirectories(root.resolve(".locks"));
+            Files.createDirectories(root.resolve(".tmp"));
+            Path probe = Files.createTempFile(root.resolve(".tmp"), "probe", "");
+            Files.delete(probe);
+        } catch (AccessDeniedException e) {
+            throw new BootImageException("The image cache directory " + root + " is not writable (" + e.getMessage()
+                    + "). Set bootimage.cache.dir to a writable directory, such as -Dbootimage.cache.dir=$HOME/.cache/bootimage.", e);
+        } catch (FileSystemException e) {
+            throw new BootImageException(diskMessage(e), e);
+        } catch (IOException e) {
+            throw new BootImageException("The image cache directory " + root + " cannot be used: " + e
+                    + ". Set bootimage.cache.dir to a writable directory.", e);
+        }
+    }
+
+    private Path failedLog(Path entry) {
+        return root.resolve(".failed").resolve(entry.getFileName() + ".log");
+    }
+
+    private void keepFailedLog(Path entry, Path log) {
+        try {
+            if (Files.exists(log)) {
+                Files.createDirectories(root.resolve(".failed"));
+                Files.copy(log, failedLog(entry), StandardCopyOption.REPLACE_EXISTING);
+            }
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.WARNING, "Could not keep the failed build log " + log, e);
+        }
+    }
+
+    private static void touch(Path entry) {
+        try {
+            Path f = entry.resolve(LAST_USED);
+            if (!Files.exists(f)) {
+                Files.createFile(f);
+            }
+            Files.setLastModifiedTime(f, FileTime.from(Instant.now()));
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.DEBUG, "Could not mark " + entry + " as used", e);
+        }
+    }
+
+    /** Removes a directory tree (images hold device nodes and root-owned files: rm does it best). */
+    public static void deleteTree(Path dir) {
+        if (!Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        try {
+            Process p = new ProcessBuilder(List.of("rm", "-rf", "--one-file-system", dir.toString()))
+                    .redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes());
+            if (p.waitFor() != 0) {
+                throw new BootImageException("Could not remove " + dir + ": " + out.strip());
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("Could not remove " + dir, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new BootImageException("Interrupted while removing " + dir);
+        }
+    }
+}

@@ -1,0 +1,270 @@
+package io.github.bootimage.internal;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
+
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
+import org.awaitility.core.TerminalFailureException;
+
+import io.github.bootimage.CommandFailedException;
+import io.github.bootimage.ExecRequest;
+import io.github.bootimage.ExecResult;
+import io.github.bootimage.Machine;
+import io.github.bootimage.MachineInfo;
+import io.github.bootimage.Packages;
+import io.github.bootimage.boot.RunningGuest;
+import io.github.bootimage.image.PackageManager;
+import io.github.bootimage.transport.CommandTransport;
+import io.github.bootimage.transport.ConsoleTransport;
+
+/** The {@link Machine} users get: a running guest and the transport that reaches it. */
+public final class DefaultMachine implements Machine {
+    private static final System.Logger LOG = System.getLogger(DefaultMachine.class.getName());
+
+    private final RunningGuest guest;
+    private final ConsoleTransport console;
+    private final CommandTransport transport;
+    private final MachineInfo info;
+    private final PackageManager packageManager;
+    private final Duration commandTimeout;
+    private final Runnable onClose;
+    private volatile boolean closed;
+
+    public DefaultMachine(RunningGuest guest, ConsoleTransport console, CommandTransport transport, MachineInfo info,
+                          PackageManager packageManager, Duration commandTimeout, Runnable onClose) {
+        this.guest = guest;
+        this.console = console;
+        this.transport = transport;
+        this.info = info;
+        this.packageManager = packageManager;
+        this.commandTimeout = commandTimeout;
+        this.onClose = onClose;
+    }
+
+    @Override
+    public ExecResult exec(ExecRequest request) {
+        if (closed) {
+            throw new CommandFailedException("Cannot run [" + request.commandLine() + "] on machine " + info.name()
+                    + ": the machine was closed. A machine lives as long as its test (or class, with Lifecycle.PER_CLASS).", null);
+        }
+        return transport.exec(request, commandTimeout);
+    }
+
+    @Override
+    public String succeed(String... argv) {
+        ExecRequest r = ExecRequest.of(argv);
+        ExecResult res = exec(r);
+        if (res.exitCode() != 0) {
+            throw new CommandFailedException(failure(r, res, "exit code 0"), res);
+        }
+        return res.stdout();
+    }
+
+    @Override
+    public String fail(String... argv) {
+        ExecRequest r = ExecRequest.of(argv);
+        ExecResult res = exec(r);
+        if (res.exitCode() == 0) {
+            throw new CommandFailedException(failure(r, res, "a non-zero exit code"), res);
+        }
+        return res.stderr();
+    }
+
+    /** A failure message that stands on its own in a test report. */
+    String failure(ExecRequest r, ExecResult res, String expected) {
+        return "Command [" + r.commandLine() + "] on machine " + info.name() + " (" + info.distro() + ":"
+                + info.release() + ", " + info.boot().name().toLowerCase() + ", over " + transport.name()
+                + ") exited with code " + res.exitCode() + ", expected " + expected + ", after "
+                + res.duration().toMillis() + " ms"
+                + Texts.section("stdout", res.stdout()) + Texts.section("stderr", res.stderr());
+    }
+
+    @Override
+    public void waitForUnit(String unit, Duration timeout) {
+        AtomicReference<String> state = new AtomicReference<>("unknown");
+        poll("unit " + unit + " to be active on " + info.name(), timeout,
+                () -> "failed".equals(state.get()),
+                () -> {
+                    ExecResult r = exec(ExecRequest.of("systemctl", "is-active", unit));
+                    state.set(r.stdout().strip());
+                    return r.exitCode() == 0;
+                },
+                () -> "unit " + unit + " is " + state.get() + "; its status:\n"
+                        + exec(ExecRequest.of("systemctl", "status", "--no-pager", "-l", unit)).stdout());
+    }
+
+    @Override
+    public void waitForPort(int port, Duration timeout) {
+        String probe = "exec 3<>/dev/tcp/127.0.0.1/" + port;
+        poll("port " + port + " to accept connections on " + info.name(), timeout, () -> false,
+                () -> exec(ExecRequest.of("bash", "-c", probe)).exitCode() == 0,
+                () -> "nothing listens on port " + port);
+    }
+
+    @Override
+    public String waitUntilSucceeds(Duration timeout, String... argv) {
+        AtomicReference<ExecResult> last = new AtomicReference<>();
+        ExecRequest r = ExecRequest.of(argv);
+        poll("[" + r.commandLine() + "] to succeed on " + info.name(), timeout, () -> false, () -> {
+            last.set(exec(r));
+            return last.get().exitCode() == 0;
+        }, () -> last.get() == null ? "it never ran" : "last attempt: " + last.get());
+        return last.get().stdout();
+    }
+
+    private void poll(String alias, Duration timeout, java.util.function.BooleanSupplier failFast,
+                      java.util.concurrent.Callable<Boolean> condition, java.util.function.Supplier<String> why) {
+        try {
+            Awaitility.await(alias).atMost(timeout).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(200))
+                    .pollInSameThread()
+                    .failFast("machine " + info.name() + " stopped", () -> !guest.isAlive())
+                    .failFast("gave up", failFast::getAsBoolean)
+                    .until(condition);
+        } catch (ConditionTimeoutException | TerminalFailureException e) {
+            String w;
+            try {
+                w = why.get();
+            } catch (RuntimeException ex) {
+                w = ex.getMessage();
+            }
+            throw new CommandFailedException("Waited for " + alias + (e instanceof TerminalFailureException
+                    ? " but it cannot happen anymore" : " for " + timeout.toMillis() + " ms") + ": " + w, null);
+        }
+    }
+
+    @Override
+    public void copyTo(Path hostPath, String guestPath) {
+        transport.copyTo(hostPath, guestPath);
+    }
+
+    @Override
+    public void copyFrom(String guestPath, Path hostPath) {
+        transport.copyFrom(guestPath, hostPath);
+    }
+
+    @Override
+    public Packages packages() {
+        return new Packages() {
+            @Override
+            public boolean isInstalled(String name) {
+                return findVersion(name).isPresent();
+            }
+
+            @Override
+            public String version(String name) {
+                ExecRequest r = ExecRequest.of(packageManager.versionQuery(name).toArray(String[]::new));
+                ExecResult res = exec(r);
+                if (res.exitCode() != 0 || res.stdout().isBlank()) {
+                    throw new CommandFailedException("Package '" + name + "' is not installed on machine " + info.name()
+                            + " (" + packageManager.tool() + " says so). Add it to @BootImage(packages = ...).\n"
+                            + failure(r, res, "exit code 0"), res);
+                }
+                return packageManager.parseVersion(res.stdout());
+            }
+
+            @Override
+            public Optional<String> findVersion(String name) {
+                ExecResult res = exec(ExecRequest.of(packageManager.versionQuery(name).toArray(String[]::new)));
+                return res.exitCode() == 0 && !res.stdout().isBlank()
+                        ? Optional.of(packageManager.parseVersion(res.stdout())) : Optional.empty();
+            }
+        };
+    }
+
+    @Override
+    public Map<String, String> osRelease() {
+        Map<String, String> m = new LinkedHashMap<>();
+        for (String line : succeed("cat", "/etc/os-release").split("\n")) {
+            int eq = line.indexOf('=');
+            if (eq <= 0 || line.startsWith("#")) {
+                continue;
+            }
+            String v = line.substring(eq + 1).strip();
+            if (v.length() >= 2 && (v.startsWith("\"") || v.startsWith("'")) && v.endsWith(v.substring(0, 1))) {
+                v = v.substring(1, v.length() - 1);
+            }
+            m.put(line.substring(0, eq).strip(), v);
+        }
+        return m;
+    }
+
+    @Override
+    public String consoleLog() {
+        return console == null ? "" : console.consoleLog();
+    }
+
+    @Override
+    public String journal() {
+        return exec(ExecRequest.of("journalctl", "-b", "--no-pager", "-o", "short-monotonic")).stdout();
+    }
+
+    @Override
+    public String name() {
+        return info.name();
+    }
+
+    @Override
+    public String distro() {
+        return info.distro();
+    }
+
+    @Override
+    public MachineInfo info() {
+        return info;
+    }
+
+    /** The running guest, for tools that need its processes. */
+    public RunningGuest guest() {
+        return guest;
+    }
+
+    /** A command a person can run to get into this machine. */
+    public String loginHint() {
+        if (info.sshPort() > 0) {
+            return guest.loginHint() + "   or   ssh -p " + info.sshPort() + " root@127.0.0.1";
+        }
+        return guest.loginHint();
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        RuntimeException failure = null;
+        for (AutoCloseable c : List.<AutoCloseable>of(transport, guest)) {
+            try {
+                if (c != null) {
+                    c.close();
+                }
+            } catch (Exception e) {
+                if (failure == null) {
+                    failure = new io.github.bootimage.BootImageException("Stopping machine " + info.name() + " failed");
+                }
+                failure.addSuppressed(e);
+            }
+        }
+        if (console != null && console != transport) {
+            console.close();
+        }
+        if (onClose != null) {
+            onClose.run();
+        }
+        LOG.log(System.Logger.Level.DEBUG, "Machine {0} stopped", info.name());
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "Machine[" + info.name() + " " + info.distro() + ":" + info.release() + " " + info.boot() + "/" + info.transport() + "]";
+    }
+}

@@ -1,0 +1,240 @@
+package io.github.bootimage.internal;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+
+import io.github.bootimage.Boot;
+import io.github.bootimage.BootImageException;
+import io.github.bootimage.ImageFormat;
+import io.github.bootimage.MachineInfo;
+import io.github.bootimage.MachineLaunchException;
+import io.github.bootimage.Transport;
+import io.github.bootimage.boot.BootBackend;
+import io.github.bootimage.boot.GuestOptions;
+import io.github.bootimage.boot.NspawnBackend;
+import io.github.bootimage.boot.QemuBackend;
+import io.github.bootimage.boot.RunningGuest;
+import io.github.bootimage.image.Image;
+import io.github.bootimage.image.ImageCache;
+import io.github.bootimage.image.ImageSpec;
+import io.github.bootimage.image.MirrorCheck;
+import io.github.bootimage.image.MkosiBuilder;
+import io.github.bootimage.image.MkosiVersion;
+import io.github.bootimage.process.HostTools;
+import io.github.bootimage.process.ProcessRunner;
+import io.github.bootimage.transport.CommandTransport;
+import io.github.bootimage.transport.ConsoleTransport;
+import io.github.bootimage.transport.SshTransport;
+
+/**
+ * The pipeline from a request to a ready machine: spec, cache, backend, console, transport. One
+ * factory per cache directory and PATH per JVM, so a run shares one cache; every machine it boots is
+ * stopped at the latest when the JVM exits.
+ */
+public final class MachineFactory {
+    private static final System.Logger LOG = System.getLogger(MachineFactory.class.getName());
+    private static final Map<String, MachineFactory> SHARED = new ConcurrentHashMap<>();
+    private static final Set<DefaultMachine> LIVE = ConcurrentHashMap.newKeySet();
+    private static final Set<Integer> PORTS = ConcurrentHashMap.newKeySet();
+
+    static {
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            for (DefaultMachine m : LIVE) {
+                try {
+                    m.close();
+                } catch (RuntimeException e) {
+                    System.err.println("bootimage: stopping " + m.name() + " at JVM exit failed: " + e);
+                }
+            }
+        }, "bootimage-shutdown"));
+    }
+
+    private final Settings settings;
+    private final HostTools tools;
+    private final ProcessRunner runner;
+    private final Path runtimeDir;
+    private volatile ImageCache cache;
+    private final NspawnBackend nspawn;
+    private final QemuBackend qemu;
+
+    private MachineFactory(Settings settings) {
+        this.settings = settings;
+        this.tools = HostTools.fromEnvironment(settings.path().orElse(null));
+        this.runner = new ProcessRunner(tools);
+        this.runtimeDir = Path.of(System.getProperty("java.io.tmpdir"), "bootimage-" + io.github.bootimage.boot.HostCapabilities.euid());
+        this.nspawn = new NspawnBackend(tools, 15_000);
+        this.qemu = new QemuBackend(tools, runner, settings.kvm());
+    }
+
+    /** The factory for these settings, shared across the JVM. */
+    public static MachineFactory shared(Settings settings) {
+        String key = settings.cacheDir() + "|" + settings.path().orElse("");
+        return SHARED.computeIfAbsent(key, k -> new MachineFactory(settings));
+    }
+
+    public Settings settings() {
+        return settings;
+    }
+
+    public HostTools tools() {
+        return tools;
+    }
+
+    public ProcessRunner runner() {
+        return runner;
+    }
+
+    /** The image cache (created on first use: it asks mkosi for its version). */
+    public ImageCache cache() {
+        ImageCache c = cache;
+        if (c == null) {
+            synchronized (this) {
+                if (cache == null) {
+                    MkosiVersion v = MkosiVersion.detect(runner);
+                    cache = new ImageCache(settings.cacheDir(), v,
+                            new MkosiBuilder(runner, settings.cacheDir(), settings.buildTimeout(), settings.incremental()),
+                            new MirrorCheck(Duration.ofSeconds(5)));
+                }
+                c = cache;
+            }
+        }
+        return c;
+    }
+
+    /** Which backend a request gets, and why (logged). */
+    public Boot chooseBoot(Boot requested, ImageSpec spec) {
+        Boot b = requested == Boot.AUTO ? settings.boot() : requested;
+        if (b != Boot.AUTO) {
+            return b;
+        }
+        String why = nspawn.unusableReason();
+        if (why == null && spec.format() == ImageFormat.DIRECTORY) {
+            LOG.log(System.Logger.Level.INFO, "Boot.AUTO chose nspawn for {0}: root, systemd-nspawn present, directory image", spec.label());
+            return Boot.NSPAWN;
+        }
+        LOG.log(System.Logger.Level.INFO, "Boot.AUTO chose qemu for {0}: {1}", spec.label(),
+                why != null ? why : "the image is a disk");
+        return Boot.QEMU;
+    }
+
+    /** The image spec as the backend and transport need it. */
+    public ImageSpec effectiveSpec(ImageSpec spec, Boot boot, Transport transport) {
+        ImageSpec s = spec;
+        if (boot == Boot.QEMU) {
+            s = s.withKernel(true);
+        }
+        if (transport == Transport.SSH) {
+            s = s.withSsh(true);
+        }
+        s = s.withMirror(settings.mirror(s.distro().name()).orElse(s.mirror()));
+        if (s.repositories() == null) {
+            s = s.withRepositories(settings.repositories(s.distro().name()).orElse(null));
+        }
+        return s;
+    }
+
+    /** Builds (or finds) the image of a request without booting it. */
+    public Image image(MachineRequest request) {
+        Boot boot = chooseBoot(request.boot(), request.spec());
+        Transport t = request.transport() == Transport.AUTO ? settings.transport() : request.transport();
+        return cache().resolve(effectiveSpec(request.spec(), boot, t));
+    }
+
+    /** Builds or finds the image, boots it, and returns a machine whose transport answers. */
+    public DefaultMachine boot(MachineRequest request) {
+        Boot boot = chooseBoot(request.boot(), request.spec());
+        Transport requested = request.transport() == Transport.AUTO ? settings.transport() : request.transport();
+        ImageSpec spec = effectiveSpec(request.spec(), boot, requested);
+        Image image = cache().resolve(spec);
+        Transport transport = requested != Transport.AUTO ? requested
+                : spec.hasSshServer() ? Transport.SSH : Transport.CONSOLE;
+        BootBackend backend = boot == Boot.NSPAWN ? nspawn : qemu;
+        Duration bootTimeout = request.bootTimeout() != null ? request.bootTimeout()
+                : settings.bootTimeout(boot == Boot.QEMU ? Duration.ofMinutes(5) : Duration.ofSeconds(90));
+        String name = "bi-" + spec.distro().name() + "-" + Long.toHexString(ThreadLocalRandom.current().nextLong() & 0xffffffL);
+        Path work = runtimeDir.resolve(name);
+        int sshPort = spec.hasSshServer() ? freePort() : 0;
+        SshTransport.Keys keys = transport == Transport.SSH ? SshTransport.Keys.generate(work.resolve("ssh")) : null;
+        long start = System.nanoTime();
+        RunningGuest guest;
+        try {
+            Files.createDirectories(work);
+            guest = backend.start(image, new GuestOptions(name, work, sshPort,
+                    keys == null ? null : keys.authorizedKey(), bootTimeout));
+        } catch (IOException e) {
+            release(sshPort);
+            throw new MachineLaunchException("Could not prepare " + work + " for machine " + name + ": " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            release(sshPort);
+            ImageCache.deleteTree(work);
+            throw e;
+        }
+        ConsoleTransport console = null;
+        CommandTransport commands;
+        try {
+            console = new ConsoleTransport(name, guest.consoleOutput(), guest.consoleInput(), guest::isAlive,
+                    guest::exitDescription);
+            console.awaitReady(bootTimeout);
+            commands = transport == Transport.SSH
+                    ? SshTransport.connect(name, sshPort, keys, console, guest::isAlive, bootTimeout)
+                    : console;
+        } catch (RuntimeException e) {
+            try {
+                if (console != null) {
+                    console.close();
+                }
+                guest.close();
+            } catch (RuntimeException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            release(sshPort);
+            throw e;
+        }
+        Duration bootTime = Duration.ofNanos(System.nanoTime() - start);
+        MachineInfo info = new MachineInfo(name, spec.distro().name(), spec.release(), boot, transport,
+                guest.accelerator(), image.entry(), sshPort, bootTime);
+        LOG.log(System.Logger.Level.INFO, "Machine {0} ({1}, {2}, {3}, {4}) ready in {5} ms for {6}", name, spec.label(),
+                boot, transport, guest.accelerator(), bootTime.toMillis(), request.owner());
+        DefaultMachine[] self = new DefaultMachine[1];
+        self[0] = new DefaultMachine(guest, console, commands, info, spec.distro().packageManager(),
+                settings.commandTimeout(), () -> {
+                    LIVE.remove(self[0]);
+                    release(sshPort);
+                });
+        LIVE.add(self[0]);
+        return self[0];
+    }
+
+    /** Machines booted by this JVM and not closed yet. */
+    public static Set<DefaultMachine> liveMachines() {
+        return Set.copyOf(LIVE);
+    }
+
+    private static int freePort() {
+        for (int i = 0; i < 50; i++) {
+            try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+                int p = s.getLocalPort();
+                if (PORTS.add(p)) {
+                    return p;
+                }
+            } catch (IOException e) {
+                throw new BootImageException("Could not find a free TCP port on 127.0.0.1: " + e.getMessage(), e);
+            }
+        }
+        throw new BootImageException("Could not find a free TCP port on 127.0.0.1 after 50 tries");
+    }
+
+    private static void release(int port) {
+        if (port > 0) {
+            PORTS.remove(port);
+        }
+    }
+}

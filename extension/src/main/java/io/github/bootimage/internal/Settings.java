@@ -1,0 +1,156 @@
+package io.github.bootimage.internal;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import io.github.bootimage.Boot;
+import io.github.bootimage.Transport;
+
+/**
+ * The {@code bootimage.*} configuration: JUnit configuration parameters (junit-platform.properties,
+ * {@code -D}) or, outside JUnit, system properties. Every value is checked, and a bad one names the
+ * key, the value and what it accepts.
+ */
+public final class Settings {
+    private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h)?");
+
+    private final Function<String, Optional<String>> source;
+
+    public Settings(Function<String, Optional<String>> source) {
+        this.source = source;
+    }
+
+    /** Settings from system properties. */
+    public static Settings fromSystemProperties() {
+        return new Settings(k -> Optional.ofNullable(System.getProperty(k)));
+    }
+
+    public Optional<String> get(String key) {
+        return source.apply("bootimage." + key).map(String::strip).filter(s -> !s.isEmpty());
+    }
+
+    public Path cacheDir() {
+        return get("cache.dir").map(Path::of)
+                .orElseGet(() -> Path.of(System.getProperty("user.home"), ".cache", "bootimage"))
+                .toAbsolutePath().normalize();
+    }
+
+    public Boot boot() {
+        return enumValue("boot", Boot.class, Boot.AUTO);
+    }
+
+    public Transport transport() {
+        return enumValue("transport", Transport.class, Transport.AUTO);
+    }
+
+    /** auto, on or off. */
+    public String kvm() {
+        String v = get("kvm").orElse("auto").toLowerCase(Locale.ROOT);
+        if (!v.equals("auto") && !v.equals("on") && !v.equals("off")) {
+            throw bad("kvm", v, "auto, on or off");
+        }
+        return v;
+    }
+
+    /** never, on-failure or always. */
+    public String keep() {
+        String v = get("keep").orElse("never").toLowerCase(Locale.ROOT);
+        if (!v.equals("never") && !v.equals("on-failure") && !v.equals("always")) {
+            throw bad("keep", v, "never, on-failure or always");
+        }
+        return v;
+    }
+
+    /** fail or skip: what to do with a distribution whose mirror cannot be reached. */
+    public String unavailable() {
+        String v = get("unavailable").orElse("fail").toLowerCase(Locale.ROOT);
+        if (!v.equals("fail") && !v.equals("skip")) {
+            throw bad("unavailable", v, "fail or skip");
+        }
+        return v;
+    }
+
+    public Duration bootTimeout(Duration dflt) {
+        return get("timeout.boot").map(v -> duration("timeout.boot", v)).orElse(dflt);
+    }
+
+    public Duration commandTimeout() {
+        return get("timeout.command").map(v -> duration("timeout.command", v)).orElse(Duration.ofMinutes(2));
+    }
+
+    public Duration buildTimeout() {
+        return get("timeout.build").map(v -> duration("timeout.build", v)).orElse(Duration.ofMinutes(45));
+    }
+
+    public Optional<String> mirror(String distro) {
+        return get("mirror." + distro);
+    }
+
+    public Optional<Path> repositories(String distro) {
+        return get("repositories." + distro).map(Path::of);
+    }
+
+    /** Extra directories put in front of PATH when looking for host tools. */
+    public Optional<String> path() {
+        return get("path");
+    }
+
+    public boolean incremental() {
+        return !get("incremental").orElse("true").equalsIgnoreCase("false");
+    }
+
+    private <E extends Enum<E>> E enumValue(String key, Class<E> type, E dflt) {
+        Optional<String> v = get(key);
+        if (v.isEmpty()) {
+            return dflt;
+        }
+        try {
+            return Enum.valueOf(type, v.get().toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            StringBuilder ok = new StringBuilder();
+            for (E c : type.getEnumConstants()) {
+                ok.append(ok.length() == 0 ? "" : ", ").append(c.name().toLowerCase(Locale.ROOT));
+            }
+            throw bad(key, v.get(), ok.toString());
+        }
+    }
+
+    /**
+     * Parses {@code 90s}, {@code 3m}, {@code 500ms}, {@code 1h}, a bare number of seconds, or ISO-8601 ({@code PT90S}).
+     */
+    public static Duration duration(String what, String v) {
+        String s = v.strip();
+        if (s.toUpperCase(Locale.ROOT).startsWith("PT")) {
+            try {
+                return Duration.parse(s.toUpperCase(Locale.ROOT));
+            } catch (RuntimeException e) {
+                throw bad(what, v, "a duration such as 90s, 3m, 500ms or PT90S");
+            }
+        }
+        Matcher m = DURATION.matcher(s);
+        if (!m.matches()) {
+            throw bad(what, v, "a duration such as 90s, 3m, 500ms or PT90S");
+        }
+        long n = Long.parseLong(m.group(1));
+        String unit = m.group(2) == null ? "s" : m.group(2);
+        Duration d = switch (unit) {
+            case "ms" -> Duration.ofMillis(n);
+            case "m" -> Duration.ofMinutes(n);
+            case "h" -> Duration.ofHours(n);
+            default -> Duration.ofSeconds(n);
+        };
+        if (d.isZero()) {
+            throw bad(what, v, "a positive duration");
+        }
+        return d;
+    }
+
+    private static IllegalArgumentException bad(String key, String value, String accepted) {
+        return new IllegalArgumentException("bootimage." + key + " = '" + value + "' is not valid: use " + accepted);
+    }
+}

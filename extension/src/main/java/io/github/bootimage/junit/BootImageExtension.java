@@ -1,0 +1,168 @@
+package io.github.bootimage.junit;
+
+import java.lang.reflect.Field;
+import java.lang.reflect.Modifier;
+import java.lang.reflect.Parameter;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Predicate;
+
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
+import org.junit.jupiter.api.extension.ExtensionConfigurationException;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.ParameterContext;
+import org.junit.jupiter.api.extension.ParameterResolutionException;
+import org.junit.jupiter.api.extension.ParameterResolver;
+import org.junit.platform.commons.support.AnnotationSupport;
+import org.junit.platform.commons.support.HierarchyTraversalMode;
+import org.junit.platform.commons.support.ModifierSupport;
+import org.junit.platform.commons.support.ReflectionSupport;
+
+import io.github.bootimage.BootImage;
+import io.github.bootimage.Lifecycle;
+import io.github.bootimage.Machine;
+
+/**
+ * The JUnit side of {@link BootImage}: declarations on classes, methods, fields and parameters
+ * become machines that live in the {@link ExtensionContext.Store} of the class or the test, and are
+ * closed by JUnit when that context ends. Activated through {@code @BootImage}; not for direct use.
+ */
+public final class BootImageExtension implements BeforeAllCallback, BeforeEachCallback, ParameterResolver {
+
+    static final ExtensionContext.Namespace NAMESPACE = ExtensionContext.Namespace.create(BootImageExtension.class);
+
+    @Override
+    public void beforeAll(ExtensionContext context) {
+        Class<?> testClass = context.getRequiredTestClass();
+        injectFields(context, null, testClass, ModifierSupport::isStatic);
+        Optional<BootImage> declared = classDeclaration(context);
+        if (declared.isPresent() && declared.get().lifecycle() == Lifecycle.PER_CLASS
+                && context.getStore(NAMESPACE).get(ClassMachineKey.INSTANCE) == null
+                && !hasNestedParent(context)) {
+            // Boot eagerly, so a class whose image cannot boot fails once, in its set-up.
+            classMachine(context);
+        }
+    }
+
+    @Override
+    public void beforeEach(ExtensionContext context) {
+        for (Object instance : context.getRequiredTestInstances().getAllInstances()) {
+            injectFields(context, instance, instance.getClass(), ModifierSupport::isNotStatic);
+        }
+    }
+
+    private void injectFields(ExtensionContext context, Object instance, Class<?> type, Predicate<Field> which) {
+        List<Field> fields = AnnotationSupport.findAnnotatedFields(type, BootImage.class, which,
+                HierarchyTraversalMode.TOP_DOWN);
+        for (Field field : fields) {
+            String where = "field [" + field.getDeclaringClass().getSimpleName() + "." + field.getName() + "]";
+            if (!Machine.class.equals(field.getType())) {
+                throw new ExtensionConfigurationException("@BootImage " + where + " must be of type "
+                        + Machine.class.getName() + " but was: " + field.getType().getName());
+            }
+            if (Modifier.isFinal(field.getModifiers())) {
+                throw new ExtensionConfigurationException("@BootImage " + where + " must not be final: remove 'final' so"
+                        + " the extension can assign the machine");
+            }
+            BootImage a = AnnotationSupport.findAnnotation(field, BootImage.class).orElseThrow();
+            boolean perMethod = instance != null && a.lifecycle() == Lifecycle.PER_METHOD;
+            ExtensionContext owner = perMethod ? context : classContext(context);
+            Machine m = Machines.getOrBoot(owner, "field:" + field.toGenericString(),
+                    () -> Specs.request(a, where, context.getDisplayName()));
+            try {
+                ReflectionSupport.makeAccessible(field).set(instance, m);
+            } catch (IllegalAccessException e) {
+                throw new ExtensionConfigurationException("Cannot assign @BootImage " + where + ": " + e.getMessage(), e);
+            }
+        }
+    }
+
+    @Override
+    public boolean supportsParameter(ParameterContext pc, ExtensionContext ec) {
+        Parameter p = pc.getParameter();
+        if (pc.isAnnotated(BootImage.class) && !Machine.class.equals(p.getType())) {
+            throw new ParameterResolutionException("@BootImage parameter [" + p.getName() + "] of "
+                    + pc.getDeclaringExecutable().getName() + " must be of type " + Machine.class.getName()
+                    + " but was: " + p.getType().getName());
+        }
+        return Machine.class.equals(p.getType());
+    }
+
+    @Override
+    public Object resolveParameter(ParameterContext pc, ExtensionContext ec) {
+        Optional<BootImage> own = pc.findAnnotation(BootImage.class);
+        String method = pc.getDeclaringExecutable().getName();
+        if (own.isPresent()) {
+            String where = "parameter [" + pc.getParameter().getName() + "] of " + method;
+            boolean classLevel = ec.getTestMethod().isEmpty();
+            return Machines.getOrBoot(classLevel ? classContext(ec) : ec, "param:" + pc.getDeclaringExecutable() + "#" + pc.getIndex(),
+                    () -> Specs.request(own.get(), where, ec.getDisplayName()));
+        }
+        Optional<BootImage> onMethod = ec.getTestMethod().flatMap(m -> AnnotationSupport.findAnnotation(m, BootImage.class));
+        if (onMethod.isPresent()) {
+            return Machines.getOrBoot(ec, MethodMachineKey.INSTANCE,
+                    () -> Specs.request(onMethod.get(), "method " + method, ec.getDisplayName()));
+        }
+        Optional<BootImage> onClass = classDeclaration(ec);
+        if (onClass.isEmpty()) {
+            throw new ParameterResolutionException("No @BootImage declared for the Machine parameter ["
+                    + pc.getParameter().getName() + "] of " + method + ": annotate the class, the method or the"
+                    + " parameter with @BootImage(distro = ...)");
+        }
+        if (onClass.get().lifecycle() == Lifecycle.PER_METHOD && ec.getTestMethod().isPresent()) {
+            return Machines.getOrBoot(ec, MethodMachineKey.INSTANCE,
+                    () -> MatrixSupport.request(ec, onClass.get(), "class " + ec.getRequiredTestClass().getSimpleName()));
+        }
+        if (onClass.get().lifecycle() == Lifecycle.PER_METHOD) {
+            throw new ParameterResolutionException("Parameter [" + pc.getParameter().getName() + "] of " + method
+                    + " asks for the class's machine, but @BootImage(lifecycle = PER_METHOD) boots one per test:"
+                    + " there is none before or after all tests. Use @BeforeEach/@AfterEach instead.");
+        }
+        return classMachine(ec);
+    }
+
+    private Machine classMachine(ExtensionContext ec) {
+        BootImage a = classDeclaration(ec).orElseThrow();
+        ExtensionContext owner = classContext(ec);
+        return Machines.getOrBoot(owner, ClassMachineKey.INSTANCE,
+                () -> MatrixSupport.request(ec, a, "class " + ec.getRequiredTestClass().getSimpleName()));
+    }
+
+    /** The outermost class context that declares @BootImage, so nested classes share its machine. */
+    private static ExtensionContext classContext(ExtensionContext ec) {
+        ExtensionContext c = ec;
+        while (c.getTestMethod().isPresent() && c.getParent().isPresent()) {
+            c = c.getParent().get();
+        }
+        ExtensionContext best = c;
+        for (ExtensionContext p = c; p.getParent().isPresent() && p.getTestClass().isPresent(); p = p.getParent().get()) {
+            if (AnnotationSupport.findAnnotation(p.getRequiredTestClass(), BootImage.class).isPresent()) {
+                best = p;
+            }
+        }
+        return best;
+    }
+
+    private static boolean hasNestedParent(ExtensionContext ec) {
+        return classContext(ec) != ec;
+    }
+
+    private static Optional<BootImage> classDeclaration(ExtensionContext ec) {
+        for (Optional<ExtensionContext> c = Optional.of(ec); c.isPresent(); c = c.get().getParent()) {
+            Optional<Class<?>> t = c.get().getTestClass();
+            if (t.isEmpty()) {
+                break;
+            }
+            Optional<BootImage> a = AnnotationSupport.findAnnotation(t.get(), BootImage.class);
+            if (a.isPresent()) {
+                return a;
+            }
+        }
+        return Optional.empty();
+    }
+
+    enum ClassMachineKey { INSTANCE }
+
+    enum MethodMachineKey { INSTANCE }
+}

@@ -1,0 +1,114 @@
+package io.github.bootimage.process;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.function.Consumer;
+
+import org.apache.commons.exec.CommandLine;
+import org.apache.commons.exec.DefaultExecutor;
+import org.apache.commons.exec.ExecuteException;
+import org.apache.commons.exec.ExecuteWatchdog;
+import org.apache.commons.exec.LogOutputStream;
+import org.apache.commons.exec.PumpStreamHandler;
+import org.apache.commons.exec.ShutdownHookProcessDestroyer;
+
+/**
+ * Runs a finite host command (mkosi, mkfs, ssh-keygen...) through commons-exec, streaming its
+ * combined output line by line and keeping the last lines for error messages. commons-exec alone
+ * says only "Process exited with an error: 1"; callers build their message from {@link Result}.
+ */
+public final class ProcessRunner {
+
+    private static final ShutdownHookProcessDestroyer DESTROYER = new ShutdownHookProcessDestroyer();
+
+    private final HostTools tools;
+
+    public ProcessRunner(HostTools tools) {
+        this.tools = tools;
+    }
+
+    public HostTools tools() {
+        return tools;
+    }
+
+    /**
+     * The outcome of a command.
+     *
+     * @param command  the command as run
+     * @param exitCode its exit code (-1 when it was killed by the timeout)
+     * @param lines    the last lines of its combined stdout and stderr (up to {@code keepLines})
+     * @param timedOut whether the timeout killed it
+     * @param duration how long it ran
+     */
+    public record Result(List<String> command, int exitCode, List<String> lines, boolean timedOut, Duration duration) {
+        public boolean succeeded() {
+            return exitCode == 0 && !timedOut;
+        }
+
+        public String output() {
+            return String.join("\n", lines);
+        }
+
+        public String commandLine() {
+            return String.join(" ", command);
+        }
+    }
+
+    /** Runs a command to completion (or until the timeout kills it). */
+    public Result run(List<String> command, Path workdir, Duration timeout, int keepLines, Consumer<String> lineSink)
+            throws IOException {
+        CommandLine cl = new CommandLine(command.get(0));
+        for (String a : command.subList(1, command.size())) {
+            cl.addArgument(a, false);
+        }
+        Deque<String> tail = new ArrayDeque<>();
+        LogOutputStream out = new LogOutputStream(1, StandardCharsets.UTF_8) {
+            @Override
+            protected void processLine(String line, int level) {
+                synchronized (tail) {
+                    tail.addLast(line);
+                    while (tail.size() > keepLines) {
+                        tail.removeFirst();
+                    }
+                }
+                if (lineSink != null) {
+                    lineSink.accept(line);
+                }
+            }
+        };
+        ExecuteWatchdog watchdog = ExecuteWatchdog.builder().setTimeout(timeout).get();
+        DefaultExecutor executor = DefaultExecutor.builder()
+                .setExecuteStreamHandler(new PumpStreamHandler(out, out))
+                .setWorkingDirectory(workdir == null ? Path.of(".") : workdir)
+                .get();
+        executor.setWatchdog(watchdog);
+        executor.setExitValues(null);
+        executor.setProcessDestroyer(DESTROYER);
+        long start = System.nanoTime();
+        int code;
+        try {
+            code = executor.execute(cl, tools.environment());
+        } catch (ExecuteException e) {
+            code = e.getExitValue();
+        } finally {
+            out.close();
+        }
+        List<String> lines;
+        synchronized (tail) {
+            lines = new ArrayList<>(tail);
+        }
+        return new Result(List.copyOf(command), code, lines, watchdog.killedProcess(),
+                Duration.ofNanos(System.nanoTime() - start));
+    }
+
+    /** Runs a short command and returns its result, with no line sink. */
+    public Result run(List<String> command, Duration timeout) throws IOException {
+        return run(command, null, timeout, 200, null);
+    }
+}

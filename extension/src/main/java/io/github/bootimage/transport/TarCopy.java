@@ -1,0 +1,98 @@
+package io.github.bootimage.transport;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.nio.file.StandardCopyOption;
+import java.util.Base64;
+import java.util.List;
+
+import io.github.bootimage.CommandFailedException;
+import io.github.bootimage.ExecRequest;
+import io.github.bootimage.ExecResult;
+
+/**
+ * File copy over any command transport: the host's tar packs (keeping modes), the bytes travel as a
+ * command's stdin or stdout, the guest's tar unpacks.
+ */
+final class TarCopy {
+    private static final Duration TIMEOUT = Duration.ofMinutes(10);
+
+    private TarCopy() {
+    }
+
+    static void copyTo(CommandTransport t, Path hostPath, String guestPath) {
+        if (!Files.exists(hostPath)) {
+            throw new IllegalArgumentException("copyTo: host path " + hostPath + " does not exist");
+        }
+        Path abs = hostPath.toAbsolutePath();
+        byte[] tar = hostTar(List.of("tar", "-C", abs.getParent().toString(), "-cf", "-", abs.getFileName().toString()), null);
+        // Unpack into a scratch directory, then move the single entry to its destination name.
+        String script = "set -e; t=$(mktemp -d); tar -C \"$t\" -xpf -; "
+                + "mkdir -p \"$(dirname \"$1\")\"; rm -rf \"$1\"; mv \"$t\"/* \"$1\"; rmdir \"$t\"";
+        ExecResult r = t.exec(ExecRequest.of("sh", "-c", script, "sh", guestPath).withStdin(tar).withTimeout(TIMEOUT), TIMEOUT);
+        check(r, "copyTo " + hostPath + " -> " + guestPath);
+    }
+
+    static void copyFrom(CommandTransport t, String guestPath, Path hostPath) {
+        String script = "cd \"$(dirname \"$1\")\" && tar -cf - \"$(basename \"$1\")\" | base64 -w0";
+        ExecResult r = t.exec(ExecRequest.of("bash", "-o", "pipefail", "-c", script, "sh", guestPath).withTimeout(TIMEOUT), TIMEOUT);
+        check(r, "copyFrom " + guestPath + " -> " + hostPath);
+        Path tmp = null;
+        try {
+            Path abs = hostPath.toAbsolutePath();
+            Files.createDirectories(abs.getParent());
+            tmp = Files.createTempDirectory(abs.getParent(), ".bootimage-copy");
+            hostTar(List.of("tar", "-C", tmp.toString(), "-xpf", "-"), Base64.getDecoder().decode(r.stdout().strip()));
+            Path entry;
+            try (var s = Files.list(tmp)) {
+                entry = s.findFirst().orElseThrow(() -> new IOException("the guest sent an empty archive"));
+            }
+            if (Files.isDirectory(abs)) {
+                io.github.bootimage.image.ImageCache.deleteTree(abs);
+            }
+            Files.move(entry, abs, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new CommandFailedException("copyFrom " + guestPath + " -> " + hostPath + " failed: " + e, r);
+        } finally {
+            if (tmp != null) {
+                io.github.bootimage.image.ImageCache.deleteTree(tmp);
+            }
+        }
+    }
+
+    private static void check(ExecResult r, String what) {
+        if (r.exitCode() != 0) {
+            throw new CommandFailedException(what + " failed in the guest:\n" + r, r);
+        }
+    }
+
+    static byte[] hostTar(List<String> cmd, byte[] stdin) {
+        try {
+            Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            Thread feeder = new Thread(() -> {
+                try (var o = p.getOutputStream()) {
+                    if (stdin != null) {
+                        o.write(stdin);
+                    }
+                } catch (IOException ignored) {
+                    // tar exited early; its exit code says why
+                }
+            });
+            feeder.start();
+            byte[] out = p.getInputStream().readAllBytes();
+            int rc = p.waitFor();
+            feeder.join();
+            if (rc != 0) {
+                throw new CommandFailedException("host command " + String.join(" ", cmd) + " exited with " + rc, null);
+            }
+            return out;
+        } catch (IOException e) {
+            throw new CommandFailedException("host command " + String.join(" ", cmd) + " failed: " + e.getMessage(), null);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CommandFailedException("interrupted: " + String.join(" ", cmd), null);
+        }
+    }
+}

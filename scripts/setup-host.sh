@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Installs the host tools bootimage needs on Debian 12 (bookworm) or 13 (trixie):
+# mkosi (bookworm-backports on 12), systemd-nspawn, qemu, and the helpers mkosi calls.
+# Idempotent: a second run installs nothing new. Run as root (or through sudo).
+set -euo pipefail
+
+if [ "$(id -u)" -ne 0 ]; then
+  if command -v sudo >/dev/null 2>&1; then exec sudo -E bash "$0" "$@"; fi
+  echo "scripts/setup-host.sh: must run as root (no sudo found)" >&2
+  exit 1
+fi
+if [ ! -r /etc/debian_version ]; then
+  echo "scripts/setup-host.sh: this script supports Debian 12 and 13 only (no /etc/debian_version)" >&2
+  exit 1
+fi
+
+need=(mkosi systemd-container qemu-system-x86 qemu-utils kmod e2fsprogs debian-archive-keyring
+      openssh-client util-linux uidmap dosfstools mtools fdisk cpio zstd maven openjdk-17-jdk-headless
+      apt dpkg-dev)
+missing=()
+for p in "${need[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ "$(dpkg-query -W -f='${Status}' mkosi 2>/dev/null)" = "install ok installed" ] && [ ${#missing[@]} -eq 0 ]; then
+  echo "scripts/setup-host.sh: all host tools present (mkosi $(mkosi --version 2>/dev/null | awk '{print $2}'))"
+  exit 0
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+major=$(cut -d. -f1 /etc/debian_version)
+case "$major" in
+  12|bookworm*)
+    # mkosi >= 24 and a matching systemd come from bookworm-backports, on the host's own archive.
+    if ! grep -rqs "bookworm-backports" /etc/apt/sources.list /etc/apt/sources.list.d/; then
+      uri=$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources 2>/dev/null \
+            | grep -v '^ *#' | grep -oE 'https?://[^ ]+/debian/?( |$)' | grep -v security | head -n1 | tr -d ' ' || true)
+      uri=${uri:-http://deb.debian.org/debian}
+      echo "deb $uri bookworm-backports main" > /etc/apt/sources.list.d/bootimage-backports.list
+    fi
+    apt-get update -qq
+    apt-get install -y -qq -t bookworm-backports mkosi systemd-container
+    apt-get install -y -qq "${missing[@]/mkosi/}" ;;
+  *)
+    apt-get update -qq
+    apt-get install -y -qq "${missing[@]}" ;;
+esac
+echo "scripts/setup-host.sh: installed; mkosi $(mkosi --version | awk '{print $2}')"
