@@ -67,6 +67,9 @@ public final class NspawnBackend implements BootBackend {
         if (o.authorizedKey() != null) {
             cmd.add("--set-credential=ssh.authorized_keys.root:" + o.authorizedKey().strip());
         }
+        // Arguments for the guest's init: in a container systemd reads its "kernel command line" from them.
+        // Without this, systemd-firstboot stops the first boot at an interactive prompt on the console.
+        cmd.add("systemd.firstboot=off");
         return cmd;
     }
 
