@@ -1,11 +1,56 @@
 package io.github.bootimage.runner;
 
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Callable;
+
+import io.github.bootimage.internal.MachineFactory;
+import io.github.bootimage.internal.Settings;
+import io.github.bootimage.runner.bench.Bench;
+import io.github.bootimage.runner.bench.BenchContext;
+import io.github.bootimage.runner.bench.BenchRow;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
 /** Entry point of the {@code bootimage} command. */
-public final class Main {
-    private Main() {
+@Command(name = "bootimage", mixinStandardHelpOptions = true, version = "bootimage 0.1.0",
+        description = "Run JUnit suites inside real OS images built with mkosi, across distributions.",
+        subcommands = {Main.BenchCommand.class})
+public final class Main implements Callable<Integer> {
+
+    @Override
+    public Integer call() {
+        CommandLine.usage(this, System.out);
+        return 0;
     }
 
     public static void main(String[] args) {
-        System.exit(0);
+        System.exit(new CommandLine(new Main()).execute(args));
+    }
+
+    /** {@code bootimage bench}: every benchmark in one table, with raw baselines and ratios, also as JSON. */
+    @Command(name = "bench", mixinStandardHelpOptions = true,
+            description = "Run the benchmarks and print one table with the raw baselines beside them.")
+    static final class BenchCommand implements Callable<Integer> {
+        @Option(names = "--only", description = "Run only these sections (repeatable)")
+        List<String> only = List.of();
+
+        @Option(names = "--iterations", defaultValue = "200", description = "Repetitions for latency figures")
+        int iterations;
+
+        @Option(names = "--json", defaultValue = "target/bootimage-bench.json", description = "Where to write the JSON")
+        Path json;
+
+        @Override
+        public Integer call() throws Exception {
+            Set<String> sel = new HashSet<>(only);
+            MachineFactory f = MachineFactory.shared(Settings.fromSystemProperties());
+            List<BenchRow> rows = Bench.run(new BenchContext(f, iterations, System.err), sel);
+            Bench.report(rows, System.out, json);
+            return 0;
+        }
     }
 }

@@ -1,0 +1,13 @@
+package io.github.bootimage.runner.bench;
+
+import io.github.bootimage.internal.MachineFactory;
+
+/**
+ * What every section gets.
+ *
+ * @param factory    boots machines and resolves images (one cache for the run)
+ * @param iterations how many repetitions latency figures use
+ * @param log        progress output
+ */
+public record BenchContext(MachineFactory factory, int iterations, java.io.PrintStream log) {
+}
