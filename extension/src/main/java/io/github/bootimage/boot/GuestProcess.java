@@ -13,7 +13,7 @@ import java.util.concurrent.TimeUnit;
  * when asked, and stopped in order: a signal that makes the guest halt cleanly, a bounded wait,
  * then SIGKILL to everything that is left, deepest first.
  */
-public final class GuestProcess {
+public final class GuestProcess implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(GuestProcess.class.getName());
 
     private final Process process;
@@ -97,6 +97,12 @@ public final class GuestProcess {
             return what + " is running";
         }
         return what + " exited with code " + process.exitValue();
+    }
+
+    /** Stops the tree: SIGTERM to the top process, then SIGKILL to what is left after 2 s. */
+    @Override
+    public void close() {
+        stop(process::destroy, 2000);
     }
 
     /**

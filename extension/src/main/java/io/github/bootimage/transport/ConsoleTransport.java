@@ -136,7 +136,8 @@ public final class ConsoleTransport implements CommandTransport {
         if (PROMPT.matcher(p).matches() && now - bootstrapSentAt > TimeUnit.SECONDS.toNanos(2)) {
             bootstrapSentAt = now;
             String b64 = Base64.getEncoder().encodeToString(AGENT.getBytes(StandardCharsets.UTF_8));
-            send(" stty -echo; printf %s " + b64 + " | base64 -d >/run/bootimage-agent.sh; exec bash /run/bootimage-agent.sh\n");
+            send(" stty -echo; d=${BOOTIMAGE_AGENT_DIR:-/run/bootimage}; mkdir -p \"$d\"; printf %s " + b64
+                    + " | base64 -d >\"$d/agent.sh\"; exec bash \"$d/agent.sh\"\n");
         }
     }
 

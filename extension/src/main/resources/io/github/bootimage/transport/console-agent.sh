@@ -2,7 +2,7 @@
 #   <id> <timeout seconds, 0 for none> <command, printf %b-escaped> <stdin, printf %b-escaped, or ->
 # and answers with a frame: @@BI-BEGIN <id>, stdout and stderr as base64 lines, @@BI-END <id> <rc> <ok|timeout>.
 stty raw -echo 2>/dev/null
-d=/run/bootimage
+d=${BOOTIMAGE_AGENT_DIR:-/run/bootimage}
 mkdir -p "$d"
 rm -f "$d/never"; mkfifo "$d/never"; exec 9<>"$d/never"
 exec 2>"$d/agent.log"
