@@ -24,10 +24,17 @@ public final class NspawnBackend implements BootBackend {
 
     private final HostTools tools;
     private final long stopGraceMillis;
+    private final java.util.function.IntSupplier euid;
 
     public NspawnBackend(HostTools tools, long stopGraceMillis) {
+        this(tools, stopGraceMillis, HostCapabilities::euid);
+    }
+
+    /** With the effective user id from {@code euid} (a seam for tests). */
+    public NspawnBackend(HostTools tools, long stopGraceMillis, java.util.function.IntSupplier euid) {
         this.tools = tools;
         this.stopGraceMillis = stopGraceMillis;
+        this.euid = euid;
     }
 
     @Override
@@ -37,8 +44,8 @@ public final class NspawnBackend implements BootBackend {
 
     /** Why this host cannot run nspawn, or null when it can. */
     public String unusableReason() {
-        if (!HostCapabilities.isRoot()) {
-            return "systemd-nspawn needs root, and this JVM runs as uid " + HostCapabilities.euid()
+        if (euid.getAsInt() != 0) {
+            return "systemd-nspawn needs root, and this JVM runs as uid " + euid.getAsInt()
                     + ". Run the tests as root, or use boot = Boot.QEMU (or -Dbootimage.boot=qemu), which needs no privileges.";
         }
         if (tools.find("systemd-nspawn").isEmpty()) {

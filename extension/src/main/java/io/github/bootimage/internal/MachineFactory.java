@@ -67,7 +67,7 @@ public final class MachineFactory {
 
     private MachineFactory(Settings settings) {
         this.settings = settings;
-        this.tools = HostTools.fromEnvironment(settings.path().orElse(null));
+        this.tools = HostTools.fromEnvironment(settings.path().orElse(null), settings.inheritPath());
         this.runner = new ProcessRunner(tools);
         this.runtimeDir = Path.of(System.getProperty("java.io.tmpdir"), "bootimage-" + io.github.bootimage.boot.HostCapabilities.euid());
         this.nspawn = new NspawnBackend(tools, 15_000);
@@ -76,7 +76,7 @@ public final class MachineFactory {
 
     /** The factory for these settings, shared across the JVM. */
     public static MachineFactory shared(Settings settings) {
-        String key = settings.cacheDir() + "|" + settings.path().orElse("");
+        String key = settings.cacheDir() + "|" + settings.path().orElse("") + "|" + settings.inheritPath();
         return SHARED.computeIfAbsent(key, k -> new MachineFactory(settings));
     }
 

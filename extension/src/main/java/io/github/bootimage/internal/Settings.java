@@ -100,6 +100,11 @@ public final class Settings {
         return get("path");
     }
 
+    /** Whether the JVM's PATH is searched after {@link #path()} (bootimage.path.inherit, default true). */
+    public boolean inheritPath() {
+        return !get("path.inherit").orElse("true").equalsIgnoreCase("false");
+    }
+
     public boolean incremental() {
         return !get("incremental").orElse("true").equalsIgnoreCase("false");
     }

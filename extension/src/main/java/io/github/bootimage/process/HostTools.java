@@ -39,11 +39,17 @@ public final class HostTools {
         this.path = path == null ? "" : path;
     }
 
-    /** Tools on the JVM's PATH, with {@code extraPath} in front when it is not blank. */
-    public static HostTools fromEnvironment(String extraPath) {
+    /**
+     * Tools on the JVM's PATH, with {@code extraPath} in front when it is not blank; with
+     * {@code inherit} false, on {@code extraPath} alone.
+     */
+    public static HostTools fromEnvironment(String extraPath, boolean inherit) {
         String p = System.getenv().getOrDefault("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
         if (!p.contains("/usr/sbin")) {
             p = p + ":/usr/sbin:/sbin";
+        }
+        if (!inherit) {
+            return new HostTools(extraPath == null ? "" : extraPath);
         }
         return new HostTools(extraPath == null || extraPath.isBlank() ? p : extraPath + File.pathSeparator + p);
     }

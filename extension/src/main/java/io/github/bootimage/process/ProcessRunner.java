@@ -63,7 +63,12 @@ public final class ProcessRunner {
     /** Runs a command to completion (or until the timeout kills it). */
     public Result run(List<String> command, Path workdir, Duration timeout, int keepLines, Consumer<String> lineSink)
             throws IOException {
-        CommandLine cl = new CommandLine(command.get(0));
+        String program = command.get(0);
+        if (program.indexOf('/') < 0) {
+            // Resolve on our PATH, not the JVM's: tests and bootimage.path put other tools first.
+            program = tools.find(program).map(Path::toString).orElse(program);
+        }
+        CommandLine cl = new CommandLine(program);
         for (String a : command.subList(1, command.size())) {
             cl.addArgument(a, false);
         }

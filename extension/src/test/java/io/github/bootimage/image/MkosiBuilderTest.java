@@ -1,0 +1,95 @@
+package io.github.bootimage.image;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.github.bootimage.BootImageException;
+import io.github.bootimage.ImageBuildException;
+import io.github.bootimage.process.HostTools;
+import io.github.bootimage.process.ProcessRunner;
+
+/** mkosi's failures surfaced, with a fake mkosi on a test PATH. */
+class MkosiBuilderTest {
+
+    static Path fakeMkosi(Path bin, String body) throws IOException {
+        Files.createDirectories(bin);
+        Path p = bin.resolve("mkosi");
+        Files.writeString(p, "#!/bin/sh\n" + body);
+        Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwxr-xr-x"));
+        return p;
+    }
+
+    @Test
+    void aMissingPackageIsExplainedWithAptsLine(@TempDir Path dir) throws IOException {
+        fakeMkosi(dir.resolve("bin"), """
+                echo "‣ Installing Debian"
+                for i in $(seq 1 50); do echo "Get:$i http://deb.debian.org/debian bookworm/main pkg$i"; done
+                echo "E: Unable to locate package no-such-package-xyz" >&2
+                echo "‣ \\"apt-get install no-such-package-xyz\\" returned non-zero exit code 100."
+                exit 100
+                """);
+        MkosiBuilder b = new MkosiBuilder(new ProcessRunner(new HostTools(dir.resolve("bin") + ":/usr/bin:/bin")), dir.resolve("cache"),
+                Duration.ofMinutes(1), false);
+        Files.createDirectories(dir.resolve("out"));
+        ImageBuildException e = assertThrows(ImageBuildException.class, () -> b.build(ImageSpec.of("debian", "bookworm"),
+                dir, dir.resolve("out"), dir.resolve("build.log")));
+        String m = e.getMessage();
+        assertTrue(m.startsWith("mkosi failed to build the image debian:bookworm (exit code 100)"), m);
+        assertTrue(m.contains("\ncommand: mkosi --directory " + dir), m);
+        assertTrue(m.contains("what went wrong:\n  E: Unable to locate package no-such-package-xyz"), m);
+        assertTrue(m.contains("full log: " + dir.resolve("build.log")), m);
+        assertTrue(Files.readString(dir.resolve("build.log")).contains("Get:50"), "everything is in the log file");
+    }
+
+    @Test
+    void aHungBuildIsStoppedByTheTimeout(@TempDir Path dir) throws IOException {
+        fakeMkosi(dir.resolve("bin"), "echo starting\nexec sleep 60\n");
+        MkosiBuilder b = new MkosiBuilder(new ProcessRunner(new HostTools(dir.resolve("bin") + ":/usr/bin:/bin")), dir.resolve("cache"),
+                Duration.ofMillis(700), false);
+        long start = System.nanoTime();
+        ImageBuildException e = assertThrows(ImageBuildException.class, () -> b.build(ImageSpec.of("debian", "bookworm"),
+                dir, dir, dir.resolve("build.log")));
+        assertTrue(Duration.ofNanos(System.nanoTime() - start).toSeconds() < 20);
+        assertTrue(e.getMessage().contains("set bootimage.timeout.build to allow more"), e.getMessage());
+    }
+
+    @Test
+    void missingMkosiNamesThePackage(@TempDir Path dir) {
+        MkosiBuilder b = new MkosiBuilder(new ProcessRunner(new HostTools(dir.toString())), dir, Duration.ofMinutes(1), false);
+        BootImageException e = assertThrows(BootImageException.class, () -> b.build(ImageSpec.of("debian", "bookworm"),
+                dir, dir, dir.resolve("build.log")));
+        assertEquals("'mkosi' is not installed (not found on PATH), but it is needed to build the image debian:bookworm."
+                + " Install the Debian package 'mkosi' (on Debian 12 from bookworm-backports), or run scripts/setup-host.sh"
+                + " as root, which installs every host tool bootimage uses.", e.getMessage());
+    }
+
+    @Test
+    void theCommandUsesTheSharedPackageCache(@TempDir Path dir) {
+        MkosiBuilder b = new MkosiBuilder(new ProcessRunner(new HostTools("/usr/bin")), dir, Duration.ofMinutes(1), true);
+        var cmd = b.command(ImageSpec.of("debian", "trixie"), dir.resolve("cfg"), dir.resolve("out"));
+        assertEquals("--package-cache-dir", cmd.get(5));
+        assertEquals(dir.resolve("packages/debian-trixie").toString(), cmd.get(6));
+        assertTrue(cmd.contains("--incremental"));
+        assertEquals("build", cmd.get(cmd.size() - 1));
+    }
+
+    @Test
+    void versionParsingAndTooOld(@TempDir Path dir) throws IOException {
+        assertEquals(25, MkosiVersion.parse("mkosi 25.3\n").major());
+        assertEquals("24.3", MkosiVersion.parse("mkosi 24.3").text());
+        fakeMkosi(dir.resolve("bin"), "echo 'mkosi 14'\n");
+        BootImageException e = assertThrows(BootImageException.class,
+                () -> MkosiVersion.detect(new ProcessRunner(new HostTools(dir.resolve("bin") + ":/usr/bin:/bin"))));
+        assertTrue(e.getMessage().startsWith("mkosi 14 is too old: bootimage needs mkosi 24 or newer"), e.getMessage());
+    }
+}
