@@ -73,23 +73,23 @@ public final class ProcessRunner {
             cl.addArgument(a, false);
         }
         Deque<String> tail = new ArrayDeque<>();
-        LogOutputStream out = new LogOutputStream(1, StandardCharsets.UTF_8) {
-            @Override
-            protected void processLine(String line, int level) {
-                synchronized (tail) {
-                    tail.addLast(line);
-                    while (tail.size() > keepLines) {
-                        tail.removeFirst();
-                    }
-                }
-                if (lineSink != null) {
-                    lineSink.accept(line);
+        Consumer<String> sink = line -> {
+            synchronized (tail) {
+                tail.addLast(line);
+                while (tail.size() > keepLines) {
+                    tail.removeFirst();
                 }
             }
+            if (lineSink != null) {
+                lineSink.accept(line);
+            }
         };
+        // One line splitter per stream: the two pump threads must not share a line buffer.
+        LogOutputStream out = lines(sink);
+        LogOutputStream err = lines(sink);
         ExecuteWatchdog watchdog = ExecuteWatchdog.builder().setTimeout(timeout).get();
         DefaultExecutor executor = DefaultExecutor.builder()
-                .setExecuteStreamHandler(new PumpStreamHandler(out, out))
+                .setExecuteStreamHandler(new PumpStreamHandler(out, err))
                 .setWorkingDirectory(workdir == null ? Path.of(".") : workdir)
                 .get();
         executor.setWatchdog(watchdog);
@@ -103,6 +103,7 @@ public final class ProcessRunner {
             code = e.getExitValue();
         } finally {
             out.close();
+            err.close();
         }
         List<String> lines;
         synchronized (tail) {
@@ -110,6 +111,15 @@ public final class ProcessRunner {
         }
         return new Result(List.copyOf(command), code, lines, watchdog.killedProcess(),
                 Duration.ofNanos(System.nanoTime() - start));
+    }
+
+    private static LogOutputStream lines(Consumer<String> sink) {
+        return new LogOutputStream(1, StandardCharsets.UTF_8) {
+            @Override
+            protected void processLine(String line, int level) {
+                sink.accept(line);
+            }
+        };
     }
 
     /** Runs a short command and returns its result, with no line sink. */
