@@ -50,11 +50,36 @@ public final class MkosiBuilder implements ImageBuilder {
                 "--output-dir", outputDir.toString(),
                 "--package-cache-dir", cacheRoot.resolve("packages").resolve(spec.distro().name() + "-" + spec.release()).toString()));
         if (incremental) {
-            cmd.addAll(List.of("--cache-dir", cacheRoot.resolve("incremental").toString(), "--incremental"));
+            cmd.addAll(List.of("--cache-dir", incrementalDir(spec).toString(), "--incremental"));
         }
         cmd.add("build");
         return cmd;
     }
+
+    /**
+     * mkosi's incremental cache for the spec's package layer. mkosi 24 names its cached tree after
+     * distribution, release and architecture only, so specs with other packages would overwrite (and,
+     * built at once, collide in) one shared tree: each package layer gets its own directory, and
+     * trees and scripts, which are applied on top, do not change it.
+     */
+    public Path incrementalDir(ImageSpec spec) {
+        return cacheRoot.resolve("incremental").resolve(spec.distro().name() + "-" + spec.release() + "-" + packageLayerKey(spec));
+    }
+
+    static String packageLayerKey(ImageSpec spec) {
+        String layer = spec.distro().name() + "\0" + spec.release() + "\0" + spec.format() + "\0" + spec.kernel() + "\0"
+                + String.join(",", spec.allPackages()) + "\0" + String.join(",", spec.buildPackages()) + "\0"
+                + spec.mirror() + "\0" + spec.repositories();
+        try {
+            byte[] d = java.security.MessageDigest.getInstance("SHA-256").digest(layer.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return java.util.HexFormat.of().formatHex(d).substring(0, 12);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static final java.util.concurrent.ConcurrentMap<Path, java.util.concurrent.locks.ReentrantLock> LAYER_LOCKS =
+            new java.util.concurrent.ConcurrentHashMap<>();
 
     @Override
     public void build(ImageSpec spec, Path configDir, Path outputDir, Path logFile) {
@@ -63,11 +88,17 @@ public final class MkosiBuilder implements ImageBuilder {
         ProcessRunner.Result r;
         try {
             Files.createDirectories(cacheRoot.resolve("packages").resolve(spec.distro().name() + "-" + spec.release()));
-            if (incremental) {
-                Files.createDirectories(cacheRoot.resolve("incremental"));
-            }
+            Files.createDirectories(incrementalDir(spec));
             LOG.log(System.Logger.Level.INFO, "Building image {0} with mkosi: {1}", spec.label(), String.join(" ", cmd));
-            try (BufferedWriter w = Files.newBufferedWriter(logFile)) {
+            // One build per release at a time, across threads and JVMs: they share the package cache (mkosi runs
+            // apt and dnf without their own locks) and, per package layer, mkosi's cached tree.
+            Path packages = cacheRoot.resolve("packages").resolve(spec.distro().name() + "-" + spec.release());
+            var local = LAYER_LOCKS.computeIfAbsent(packages, l -> new java.util.concurrent.locks.ReentrantLock());
+            local.lock();
+            try (var ch = java.nio.channels.FileChannel.open(packages.resolveSibling(packages.getFileName() + ".lock"),
+                    java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE);
+                 var fileLock = ch.lock();
+                 BufferedWriter w = Files.newBufferedWriter(logFile)) {
                 r = runner.run(cmd, configDir, timeout, 400, line -> {
                     LOG.log(System.Logger.Level.DEBUG, "[mkosi {0}] {1}", spec.label(), line);
                     try {
@@ -77,6 +108,8 @@ public final class MkosiBuilder implements ImageBuilder {
                         throw new UncheckedIOException(e);
                     }
                 });
+            } finally {
+                local.unlock();
             }
         } catch (IOException | UncheckedIOException e) {
             throw new ImageBuildException("Could not run mkosi to build " + spec.label() + ": " + e.getMessage()

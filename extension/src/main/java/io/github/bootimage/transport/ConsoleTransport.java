@@ -177,6 +177,13 @@ public final class ConsoleTransport implements CommandTransport {
             LOG.log(System.Logger.Level.DEBUG, "Console of " + machine + " closed: " + e.getMessage());
         } finally {
             eof = true;
+            for (int i = 0; i < 20 && alive.getAsBoolean(); i++) {
+                try {
+                    Thread.sleep(100);
+                } catch (InterruptedException e) {
+                    break;
+                }
+            }
             String why = "the machine stopped (" + exitDescription.get() + ")";
             pending.values().forEach(f -> f.completeExceptionally(new IOException(why)));
         }
