@@ -21,6 +21,7 @@ import io.github.bootimage.boot.BootBackend;
 import io.github.bootimage.boot.GuestOptions;
 import io.github.bootimage.boot.NspawnBackend;
 import io.github.bootimage.boot.QemuBackend;
+import io.github.bootimage.boot.Reaper;
 import io.github.bootimage.boot.RunningGuest;
 import io.github.bootimage.image.Image;
 import io.github.bootimage.image.ImageCache;
@@ -169,6 +170,7 @@ public final class MachineFactory {
             Files.createDirectories(work);
             guest = backend.start(image, new GuestOptions(name, work, sshPort,
                     keys == null ? null : keys.authorizedKey(), bootTimeout));
+            reaper().register(name, guest, work);
         } catch (IOException e) {
             release(sshPort);
             throw new MachineLaunchException("Could not prepare " + work + " for machine " + name + ": " + e.getMessage(), e);
@@ -183,6 +185,7 @@ public final class MachineFactory {
             console = new ConsoleTransport(name, guest.consoleOutput(), guest.consoleInput(), guest::isAlive,
                     guest::exitDescription);
             console.awaitReady(bootTimeout);
+            reaper().register(name, guest, work);
             commands = transport == Transport.SSH
                     ? SshTransport.connect(name, sshPort, keys, console, guest::isAlive, bootTimeout)
                     : console;
@@ -192,6 +195,7 @@ public final class MachineFactory {
                     console.close();
                 }
                 guest.close();
+                reaper().unregister(name);
             } catch (RuntimeException suppressed) {
                 e.addSuppressed(suppressed);
             }
@@ -207,10 +211,21 @@ public final class MachineFactory {
         self[0] = new DefaultMachine(guest, console, commands, info, spec.distro().packageManager(),
                 settings.commandTimeout(), () -> {
                     LIVE.remove(self[0]);
+                    reaper().unregister(name);
                     release(sshPort);
                 });
         LIVE.add(self[0]);
         return self[0];
+    }
+
+    /** The reaper that stops this JVM's guests if it dies. */
+    public Reaper reaper() {
+        return Reaper.get(runtimeDir);
+    }
+
+    /** Where machines' work directories and the reaper's registry live. */
+    public Path runtimeDir() {
+        return runtimeDir;
     }
 
     /** Machines booted by this JVM and not closed yet. */

@@ -1,0 +1,42 @@
+# bootimage reaper: one per JVM, in its own session. It waits until the JVM that started it is gone
+# (its stdin, a pipe from the JVM, reaches end of file however the JVM ended, SIGKILL included), then
+# stops every guest that JVM left registered in DIR:
+#   <machine>.reap lines: "halt PID START" (asked to stop cleanly: SIGTERM), "kill PID START" (SIGKILL
+#   after the grace period), "dir PATH" (removed at the end). START is the process's start time
+#   (field 22 of /proc/PID/stat), so a reused PID is never signalled.
+dir=$1
+grace=${2:-5}
+cat >/dev/null
+alive() { [ -r "/proc/$1/stat" ] && [ "$(sed 's/.*) //' "/proc/$1/stat" | cut -d' ' -f20)" = "$2" ]; }
+for f in "$dir"/*.reap; do
+  [ -e "$f" ] || continue
+  while read -r kind pid start; do
+    [ "$kind" = halt ] && alive "$pid" "$start" && kill -TERM "$pid" 2>/dev/null
+  done <"$f"
+done
+i=0
+while [ "$i" -lt "$((grace * 10))" ]; do
+  left=0
+  for f in "$dir"/*.reap; do
+    [ -e "$f" ] || continue
+    while read -r kind pid start; do
+      [ "$kind" = halt ] && alive "$pid" "$start" && left=1
+    done <"$f"
+  done
+  [ "$left" = 0 ] && break
+  sleep 0.1
+  i=$((i + 1))
+done
+for f in "$dir"/*.reap; do
+  [ -e "$f" ] || continue
+  while read -r kind pid start; do
+    case "$kind" in halt|kill) alive "$pid" "$start" && kill -KILL "$pid" 2>/dev/null ;; esac
+  done <"$f"
+  while read -r kind path; do
+    [ "$kind" = dir ] && rm -rf --one-file-system "$path"
+  done <"$f"
+  echo "reaped $(basename "$f" .reap)"
+  rm -f "$f"
+done
+rmdir "$dir" 2>/dev/null
+exit 0
