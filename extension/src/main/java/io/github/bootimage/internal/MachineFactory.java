@@ -228,6 +228,15 @@ public final class MachineFactory {
         return runtimeDir;
     }
 
+    /**
+     * Leaves a machine running after this JVM ends ({@code bootimage.keep=always}): it is no longer
+     * stopped by the shutdown hook nor by the reaper.
+     */
+    public void detach(DefaultMachine m) {
+        LIVE.remove(m);
+        reaper().unregister(m.name());
+    }
+
     /** Machines booted by this JVM and not closed yet. */
     public static Set<DefaultMachine> liveMachines() {
         return Set.copyOf(LIVE);

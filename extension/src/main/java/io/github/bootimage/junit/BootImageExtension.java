@@ -14,6 +14,7 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.ParameterContext;
 import org.junit.jupiter.api.extension.ParameterResolutionException;
 import org.junit.jupiter.api.extension.ParameterResolver;
+import org.junit.jupiter.api.extension.TestExecutionExceptionHandler;
 import org.junit.platform.commons.support.AnnotationSupport;
 import org.junit.platform.commons.support.HierarchyTraversalMode;
 import org.junit.platform.commons.support.ModifierSupport;
@@ -28,7 +29,8 @@ import io.github.bootimage.Machine;
  * become machines that live in the {@link ExtensionContext.Store} of the class or the test, and are
  * closed by JUnit when that context ends. Activated through {@code @BootImage}; not for direct use.
  */
-public final class BootImageExtension implements BeforeAllCallback, BeforeEachCallback, ParameterResolver {
+public final class BootImageExtension implements BeforeAllCallback, BeforeEachCallback, ParameterResolver,
+        TestExecutionExceptionHandler {
 
     static final ExtensionContext.Namespace NAMESPACE = ExtensionContext.Namespace.create(BootImageExtension.class);
 
@@ -120,6 +122,40 @@ public final class BootImageExtension implements BeforeAllCallback, BeforeEachCa
                     + " there is none before or after all tests. Use @BeforeEach/@AfterEach instead.");
         }
         return classMachine(ec);
+    }
+
+    /**
+     * A failed test: the console log and journal of every machine it used are saved under
+     * {@code target/bootimage/<class>/<test>/} (or {@code bootimage.diagnostics.dir}), and the failure
+     * message says where; with {@code bootimage.keep=on-failure} the machines are kept.
+     */
+    @Override
+    public void handleTestExecutionException(ExtensionContext ec, Throwable t) throws Throwable {
+        List<ManagedMachine> machines = Machines.inScope(ec);
+        if (machines.isEmpty() || t instanceof org.opentest4j.TestAbortedException) {
+            throw t;
+        }
+        java.nio.file.Path dir = Machines.settings(ec).get("diagnostics.dir").map(java.nio.file.Path::of)
+                .orElse(java.nio.file.Path.of("target", "bootimage"))
+                .resolve(safe(ec.getRequiredTestClass().getName())).resolve(safe(ec.getDisplayName()));
+        StringBuilder note = new StringBuilder("\n[bootimage] diagnostics of the failed test:");
+        for (ManagedMachine m : machines) {
+            m.markFailed();
+            note.append("\n  machine ").append(m.machine().name()).append(" (").append(m.machine().info().distro())
+                    .append(':').append(m.machine().info().release()).append("): ").append(m.saveDiagnostics(dir));
+        }
+        if (t instanceof AssertionError) {
+            AssertionError decorated = new AssertionError((t.getMessage() == null ? t.toString() : t.getMessage()) + note, t);
+            decorated.setStackTrace(t.getStackTrace());
+            throw decorated;
+        }
+        t.addSuppressed(new io.github.bootimage.BootImageException(note.toString().strip()));
+        throw t;
+    }
+
+    private static String safe(String s) {
+        String r = s.replaceAll("[^A-Za-z0-9._-]+", "_");
+        return r.length() > 100 ? r.substring(0, 100) : r;
     }
 
     private Machine classMachine(ExtensionContext ec) {

@@ -6,6 +6,7 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
 import io.github.bootimage.Machine;
+import io.github.bootimage.internal.DefaultMachine;
 import io.github.bootimage.image.MirrorUnavailableException;
 import io.github.bootimage.internal.MachineFactory;
 import io.github.bootimage.internal.MachineRequest;
@@ -20,11 +21,30 @@ final class Machines {
         return new Settings(ec::getConfigurationParameter);
     }
 
+    /** The machines in a context's store and its ancestors'. */
+    static java.util.List<ManagedMachine> inScope(ExtensionContext ec) {
+        java.util.List<ManagedMachine> all = new java.util.ArrayList<>();
+        for (java.util.Optional<ExtensionContext> c = java.util.Optional.of(ec); c.isPresent(); c = c.get().getParent()) {
+            ExtensionContext.Store store = c.get().getStore(BootImageExtension.NAMESPACE);
+            Object extra = store.get(EXTRA_KEYS);
+            if (extra instanceof java.util.Set<?> keys) {
+                for (Object key : keys) {
+                    if (store.get(key) instanceof ManagedMachine m && !all.contains(m)) {
+                        all.add(m);
+                    }
+                }
+            }
+        }
+        return all;
+    }
+
+    private static final String EXTRA_KEYS = "bootimage.machine-keys";
+
     static Machine getOrBoot(ExtensionContext owner, Object key, Supplier<MachineRequest> request) {
         ExtensionContext.Store store = owner.getStore(BootImageExtension.NAMESPACE);
         Object existing = store.get(key);
-        if (existing instanceof Machine m) {
-            return m;
+        if (existing instanceof ManagedMachine m) {
+            return m.machine();
         }
         if (existing instanceof MirrorUnavailableException e) {
             Assumptions.abort(e.getMessage());
@@ -32,8 +52,14 @@ final class Machines {
         Settings settings = settings(owner);
         MachineRequest r = request.get();
         try {
-            Machine m = MachineFactory.shared(settings).boot(r);
-            store.put(key, m);
+            MachineFactory factory = MachineFactory.shared(settings);
+            String keep = settings.keep();
+            DefaultMachine m = factory.boot(r);
+            store.put(key, new ManagedMachine(m, factory, keep));
+            @SuppressWarnings("unchecked")
+            java.util.Set<Object> keys = (java.util.Set<Object>) store.computeIfAbsent(EXTRA_KEYS,
+                    k -> java.util.concurrent.ConcurrentHashMap.newKeySet());
+            keys.add(key);
             return m;
         } catch (MirrorUnavailableException e) {
             if ("skip".equals(settings.unavailable())) {
