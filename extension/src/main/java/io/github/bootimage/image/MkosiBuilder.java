@@ -3,17 +3,11 @@ package io.github.bootimage.image;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentMap;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.regex.Pattern;
 
 import io.github.bootimage.ImageBuildException;
@@ -22,11 +16,6 @@ import io.github.bootimage.process.ProcessRunner;
 /**
  * Runs mkosi through commons-exec; its output goes to the log and to a build log file. A failure
  * throws {@link ImageBuildException} with the command, the exit code and the lines that explain it.
- *
- * <p>Builds of one distribution release share mkosi's package cache and its incremental cache, which
- * mkosi keeps in one slot per distribution, release and architecture (and replaces with a remove and a
- * rename): two such builds at once, of different images, break each other ("Directory not empty").
- * So a build holds a lock per distribution and release, in this JVM and across JVMs sharing the cache.
  */
 public final class MkosiBuilder implements ImageBuilder {
     private static final System.Logger LOG = System.getLogger(MkosiBuilder.class.getName());
@@ -36,8 +25,6 @@ public final class MkosiBuilder implements ImageBuilder {
             "Unable to locate package|^E: |Error:|error:|ERROR|No match for argument|not found|"
                     + "Failed to |failed with|Could not|cannot |No space left|Permission denied|"
                     + "target not found|No provider of|Unable to fetch|Temporary failure|is not installed");
-
-    private static final ConcurrentMap<String, ReentrantLock> LOCKS = new ConcurrentHashMap<>();
 
     private final ProcessRunner runner;
     private final Path cacheRoot;
@@ -79,20 +66,18 @@ public final class MkosiBuilder implements ImageBuilder {
             if (incremental) {
                 Files.createDirectories(cacheRoot.resolve("incremental"));
             }
-            r = underReleaseLock(cacheRoot, spec, () -> {
-                LOG.log(System.Logger.Level.INFO, "Building image {0} with mkosi: {1}", spec.label(), String.join(" ", cmd));
-                try (BufferedWriter w = Files.newBufferedWriter(logFile)) {
-                    return runner.run(cmd, configDir, timeout, 400, line -> {
-                        LOG.log(System.Logger.Level.DEBUG, "[mkosi {0}] {1}", spec.label(), line);
-                        try {
-                            w.write(line);
-                            w.newLine();
-                        } catch (IOException e) {
-                            throw new UncheckedIOException(e);
-                        }
-                    });
-                }
-            });
+            LOG.log(System.Logger.Level.INFO, "Building image {0} with mkosi: {1}", spec.label(), String.join(" ", cmd));
+            try (BufferedWriter w = Files.newBufferedWriter(logFile)) {
+                r = runner.run(cmd, configDir, timeout, 400, line -> {
+                    LOG.log(System.Logger.Level.DEBUG, "[mkosi {0}] {1}", spec.label(), line);
+                    try {
+                        w.write(line);
+                        w.newLine();
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
+                });
+            }
         } catch (IOException | UncheckedIOException e) {
             throw new ImageBuildException("Could not run mkosi to build " + spec.label() + ": " + e.getMessage()
                     + "\ncommand: " + String.join(" ", cmd), e);
@@ -101,36 +86,6 @@ public final class MkosiBuilder implements ImageBuilder {
             throw new ImageBuildException(failureMessage(spec, r, logFile));
         }
         LOG.log(System.Logger.Level.INFO, "Built image {0} in {1} s", spec.label(), r.duration().toMillis() / 1000.0);
-    }
-
-    /** A build step that may fail with an I/O error. */
-    interface Step<T> {
-        T run() throws IOException;
-    }
-
-    /**
-     * Runs a step holding the lock of the spec's distribution and release: in this JVM, and through a
-     * file lock under {@code <cache>/.locks} across JVMs that share the cache.
-     */
-    static <T> T underReleaseLock(Path cacheRoot, ImageSpec spec, Step<T> step) throws IOException {
-        String slot = "mkosi-" + spec.distro().name() + "-" + spec.release();
-        Files.createDirectories(cacheRoot.resolve(".locks"));
-        ReentrantLock local = LOCKS.computeIfAbsent(slot, k -> new ReentrantLock());
-        local.lock();
-        try (FileChannel ch = FileChannel.open(cacheRoot.resolve(".locks").resolve(slot + ".lock"),
-                StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
-            FileLock lock = ch.tryLock();
-            if (lock == null) {
-                LOG.log(System.Logger.Level.INFO, "Waiting for another build of {0} to finish (they share mkosi''s"
-                        + " package and incremental caches in {1})", spec.label(), cacheRoot);
-                lock = ch.lock();
-            }
-            try (FileLock ignored = lock) {
-                return step.run();
-            }
-        } finally {
-            local.unlock();
-        }
     }
 
     /** The message of a failed build: command, exit code, the lines that explain it, the tail. */
