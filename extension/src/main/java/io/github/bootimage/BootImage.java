@@ -91,6 +91,13 @@ public @interface BootImage {
     /** Packages present only while build scripts run (mkosi {@code BuildPackages=}). */
     String[] buildPackages() default {};
 
+    /**
+     * Source directories the build scripts compile (mkosi {@code BuildSources=}), relative to the working
+     * directory: {@code "src/test/image/hello"} is mounted as the build scripts' {@code $SRCDIR},
+     * {@code "src/test/image/hello:hello"} as {@code $SRCDIR/hello}. Their content is part of the cache key.
+     */
+    String[] buildSources() default {};
+
     /** Boot timeout such as {@code "90s"}, {@code "3m"} or {@code "PT90S"}; empty uses {@code bootimage.timeout.boot}. */
     String bootTimeout() default "";
 }

@@ -26,12 +26,15 @@ import io.github.bootimage.ImageFormat;
  * @param postInstallationScripts scripts run after packages are installed
  * @param buildScripts            scripts that build software into the image
  * @param buildPackages           packages present only while build scripts run
+ * @param buildSources            source directories mounted for the build scripts (mkosi {@code BuildSources=});
+ *                                a tree's target is relative to {@code $SRCDIR}, empty for {@code $SRCDIR} itself
  * @param mirror                  the distribution mirror, or null for mkosi's default
  * @param repositories            a repository file to use instead of the defaults, or null
  */
 public record ImageSpec(Distro distro, String release, List<String> packages, ImageFormat format, boolean kernel,
                         boolean ssh, List<Tree> extraTrees, List<Path> postInstallationScripts,
-                        List<Path> buildScripts, List<String> buildPackages, String mirror, Path repositories) {
+                        List<Path> buildScripts, List<String> buildPackages, List<Tree> buildSources, String mirror,
+                        Path repositories) {
 
     private static final Pattern PACKAGE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9.+_~-]*");
 
@@ -53,38 +56,39 @@ public record ImageSpec(Distro distro, String release, List<String> packages, Im
         postInstallationScripts = List.copyOf(postInstallationScripts);
         buildScripts = List.copyOf(buildScripts);
         buildPackages = List.copyOf(buildPackages);
+        buildSources = List.copyOf(buildSources);
     }
 
     /** A spec for a distribution and release with no packages, trees or scripts. */
     public static ImageSpec of(String distro, String release) {
         Distro d = Distro.of(distro);
         return new ImageSpec(d, d.release(release), List.of(), ImageFormat.DIRECTORY, false, false, List.of(),
-                List.of(), List.of(), List.of(), null, null);
+                List.of(), List.of(), List.of(), List.of(), null, null);
     }
 
     public ImageSpec withPackages(String... entries) {
         return new ImageSpec(distro, release, resolvePackages(distro, "packages", entries), format, kernel, ssh,
-                extraTrees, postInstallationScripts, buildScripts, buildPackages, mirror, repositories);
+                extraTrees, postInstallationScripts, buildScripts, buildPackages, buildSources, mirror, repositories);
     }
 
     public ImageSpec withFormat(ImageFormat f) {
         return new ImageSpec(distro, release, packages, f, kernel, ssh, extraTrees, postInstallationScripts,
-                buildScripts, buildPackages, mirror, repositories);
+                buildScripts, buildPackages, buildSources, mirror, repositories);
     }
 
     public ImageSpec withKernel(boolean k) {
         return new ImageSpec(distro, release, packages, format, k, ssh, extraTrees, postInstallationScripts,
-                buildScripts, buildPackages, mirror, repositories);
+                buildScripts, buildPackages, buildSources, mirror, repositories);
     }
 
     public ImageSpec withSsh(boolean s) {
         return new ImageSpec(distro, release, packages, format, kernel, s, extraTrees, postInstallationScripts,
-                buildScripts, buildPackages, mirror, repositories);
+                buildScripts, buildPackages, buildSources, mirror, repositories);
     }
 
     public ImageSpec withMirror(String m) {
         return new ImageSpec(distro, release, packages, format, kernel, ssh, extraTrees, postInstallationScripts,
-                buildScripts, buildPackages, m == null || m.isBlank() ? null : m.strip(), repositories);
+                buildScripts, buildPackages, buildSources, m == null || m.isBlank() ? null : m.strip(), repositories);
     }
 
     public ImageSpec withRepositories(Path file) {
@@ -94,7 +98,7 @@ public record ImageSpec(Distro distro, String release, List<String> packages, Im
                     + "pacman.conf or zypper .repo file");
         }
         return new ImageSpec(distro, release, packages, format, kernel, ssh, extraTrees, postInstallationScripts,
-                buildScripts, buildPackages, mirror, file == null ? null : file.toAbsolutePath());
+                buildScripts, buildPackages, buildSources, mirror, file == null ? null : file.toAbsolutePath());
     }
 
     /**
@@ -128,23 +132,55 @@ public record ImageSpec(Distro distro, String release, List<String> packages, Im
             trees.add(new Tree(p, target));
         }
         return new ImageSpec(distro, release, packages, format, kernel, ssh, trees, postInstallationScripts,
-                buildScripts, buildPackages, mirror, repositories);
+                buildScripts, buildPackages, buildSources, mirror, repositories);
     }
 
     public ImageSpec withPostInstallationScripts(Path base, String... scripts) {
         return new ImageSpec(distro, release, packages, format, kernel, ssh, extraTrees,
                 concat(postInstallationScripts, scripts(base, "postInstallationScripts", scripts)), buildScripts,
-                buildPackages, mirror, repositories);
+                buildPackages, buildSources, mirror, repositories);
     }
 
     public ImageSpec withBuildScripts(Path base, String... scripts) {
         return new ImageSpec(distro, release, packages, format, kernel, ssh, extraTrees, postInstallationScripts,
-                concat(buildScripts, scripts(base, "buildScripts", scripts)), buildPackages, mirror, repositories);
+                concat(buildScripts, scripts(base, "buildScripts", scripts)), buildPackages, buildSources, mirror, repositories);
     }
 
     public ImageSpec withBuildPackages(String... entries) {
         return new ImageSpec(distro, release, packages, format, kernel, ssh, extraTrees, postInstallationScripts,
-                buildScripts, resolvePackages(distro, "buildPackages", entries), mirror, repositories);
+                buildScripts, resolvePackages(distro, "buildPackages", entries), buildSources, mirror, repositories);
+    }
+
+    /**
+     * Adds build sources given as {@code path} (mounted as {@code $SRCDIR}) or {@code path:target}
+     * (mounted as {@code $SRCDIR/target}), relative to {@code base}.
+     *
+     * @throws IllegalArgumentException naming the entry when it does not exist, is not a directory, or
+     *                                  its target is not a relative path inside {@code $SRCDIR}
+     */
+    public ImageSpec withBuildSources(Path base, String... entries) {
+        List<Tree> sources = new ArrayList<>(buildSources);
+        for (String e : entries) {
+            if (e == null || e.isBlank()) {
+                throw new IllegalArgumentException("@BootImage buildSources has an empty entry: remove it or name a directory");
+            }
+            int colon = e.indexOf(':');
+            String src = colon > 0 ? e.substring(0, colon) : e;
+            String target = colon > 0 ? e.substring(colon + 1) : "";
+            if (target.startsWith("/") || Path.of(target).normalize().startsWith("..")) {
+                throw new IllegalArgumentException("@BootImage buildSources entry '" + e + "': the target after ':'"
+                        + " is a path relative to $SRCDIR, such as 'hello' (mounted at $SRCDIR/hello)");
+            }
+            Path p = base.resolve(src).toAbsolutePath().normalize();
+            if (!Files.isDirectory(p)) {
+                throw new IllegalArgumentException("@BootImage buildSources entry '" + e + "' does not exist as a directory"
+                        + " (looked at " + p + "). Paths are relative to the working directory, the module's folder"
+                        + " under Maven: create it or fix the path.");
+            }
+            sources.add(new Tree(p, Path.of(target).normalize().toString()));
+        }
+        return new ImageSpec(distro, release, packages, format, kernel, ssh, extraTrees, postInstallationScripts,
+                buildScripts, buildPackages, sources, mirror, repositories);
     }
 
     /** Every package the image gets: boot packages, SSH server, kernel, then the spec's own. */

@@ -20,7 +20,8 @@ import io.github.bootimage.ImageFormat;
 /**
  * A spec written as a real mkosi configuration directory: {@code mkosi.conf}, the package manager's
  * repository file (for Debian: main, updates and security, signed, never the debug archive), and
- * copies of the extra trees and scripts under relative paths, so the directory does not depend on
+ * copies of the extra trees ({@code trees/N}), build sources ({@code sources/N}) and scripts
+ * ({@code scripts/}) under relative paths, so the directory does not depend on
  * where the project lives and its hash is a cache key.
  */
 public final class MkosiConfig {
@@ -87,6 +88,12 @@ public final class MkosiConfig {
         appendList(c, "ExtraTrees", trees);
         appendList(c, "PostInstallationScripts", scriptNames("postinst", spec.postInstallationScripts()));
         appendList(c, "BuildScripts", scriptNames("build", spec.buildScripts()));
+        List<String> sources = new ArrayList<>();
+        for (int i = 0; i < spec.buildSources().size(); i++) {
+            String target = spec.buildSources().get(i).target();
+            sources.add("sources/" + i + (target.isEmpty() ? "" : ":" + target));
+        }
+        appendList(c, "BuildSources", sources);
         if (repoFile != null && version.packageManagerTreesSection().equals("Build")) {
             c.append("\n[Build]\n").append(version.packageManagerTreesKey()).append("=pkgmngr\n");
         }
@@ -173,6 +180,10 @@ public final class MkosiConfig {
                 update(md, "tree " + i);
                 hashTree(md, spec.extraTrees().get(i).source());
             }
+            for (int i = 0; i < spec.buildSources().size(); i++) {
+                update(md, "source " + i);
+                hashTree(md, spec.buildSources().get(i).source());
+            }
             hashScripts(md, "postinst", spec.postInstallationScripts());
             hashScripts(md, "build", spec.buildScripts());
             return HexFormat.of().formatHex(md.digest());
@@ -223,6 +234,9 @@ public final class MkosiConfig {
         }
         for (int i = 0; i < spec.extraTrees().size(); i++) {
             copyTree(spec.extraTrees().get(i).source(), dir.resolve("trees/" + i));
+        }
+        for (int i = 0; i < spec.buildSources().size(); i++) {
+            copyTree(spec.buildSources().get(i).source(), dir.resolve("sources/" + i));
         }
         copyScripts(dir, "postinst", spec.postInstallationScripts());
         copyScripts(dir, "build", spec.buildScripts());

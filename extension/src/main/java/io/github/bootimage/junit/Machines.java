@@ -14,6 +14,8 @@ import io.github.bootimage.internal.Settings;
 
 /** Boots machines into a context's store, where JUnit closes them when the context ends. */
 final class Machines {
+    private static final System.Logger LOG = System.getLogger(Machines.class.getName());
+
     private Machines() {
     }
 
@@ -64,6 +66,9 @@ final class Machines {
         } catch (MirrorUnavailableException e) {
             if ("skip".equals(settings.unavailable())) {
                 store.put(key, e);
+                // Said in the log too: build tools (surefire) do not report a class aborted in its set-up.
+                LOG.log(System.Logger.Level.WARNING, "Skipping {0} (bootimage.unavailable=skip): {1}",
+                        r.owner(), e.getMessage());
                 Assumptions.abort("Skipped: " + e.getMessage());
             }
             throw e;

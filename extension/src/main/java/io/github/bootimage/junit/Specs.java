@@ -30,7 +30,8 @@ final class Specs {
                     .withExtraTrees(base, a.extraTrees())
                     .withPostInstallationScripts(base, a.postInstallationScripts())
                     .withBuildScripts(base, a.buildScripts())
-                    .withBuildPackages(a.buildPackages());
+                    .withBuildPackages(a.buildPackages())
+                    .withBuildSources(base, a.buildSources());
             Duration timeout = a.bootTimeout().isBlank() ? null : Settings.duration("@BootImage bootTimeout", a.bootTimeout());
             return new MachineRequest(spec, a.boot(), a.transport(), timeout, owner);
         } catch (IllegalArgumentException e) {
