@@ -101,7 +101,8 @@ public final class ImageCache {
     }
 
     private void build(ImageSpec spec, MkosiConfig config, String key, Path entry) throws IOException {
-        Path tmp = Files.createTempDirectory(root.resolve(".tmp"), entry.getFileName() + "-");
+        // Named with this JVM's pid, so a later run can tell a dead JVM's half-built leftovers.
+        Path tmp = Files.createTempDirectory(root.resolve(".tmp"), entry.getFileName() + "-" + ProcessHandle.current().pid() + "-");
         boolean published = false;
         try {
             Path configDir = tmp.resolve("mkosi");
@@ -184,6 +185,7 @@ public final class ImageCache {
             Files.createDirectories(root.resolve(".tmp"));
             Path probe = Files.createTempFile(root.resolve(".tmp"), "probe", "");
             Files.delete(probe);
+            removeDeadBuilds();
         } catch (AccessDeniedException e) {
             throw new BootImageException("The image cache directory " + root + " is not writable (" + e.getMessage()
                     + "). Set bootimage.cache.dir to a writable directory, such as -Dbootimage.cache.dir=$HOME/.cache/bootimage.", e);
@@ -192,6 +194,27 @@ public final class ImageCache {
         } catch (IOException e) {
             throw new BootImageException("The image cache directory " + root + " cannot be used: " + e
                     + ". Set bootimage.cache.dir to a writable directory.", e);
+        }
+    }
+
+    /** Removes temporary build directories of JVMs that are gone (a build killed midway). */
+    private void removeDeadBuilds() throws IOException {
+        try (var dirs = Files.list(root.resolve(".tmp"))) {
+            for (Path d : dirs.toList()) {
+                String[] parts = d.getFileName().toString().split("-");
+                if (parts.length < 3) {
+                    continue;
+                }
+                try {
+                    long pid = Long.parseLong(parts[parts.length - 2]);
+                    if (!ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
+                        LOG.log(System.Logger.Level.WARNING, "Removing {0}, left by a build whose JVM (pid {1}) is gone", d, pid);
+                        deleteTree(d);
+                    }
+                } catch (NumberFormatException ignored) {
+                    // not one of ours
+                }
+            }
         }
     }
 

@@ -46,7 +46,8 @@ public final class MkosiBuilder implements ImageBuilder {
 
     /** The mkosi command for a build. */
     public List<String> command(ImageSpec spec, Path configDir, Path outputDir) {
-        List<String> cmd = new ArrayList<>(List.of("mkosi", "--directory", configDir.toString(),
+        // setpriv --pdeathsig: mkosi dies with the JVM thread that waits for it, even when the JVM is SIGKILLed.
+        List<String> cmd = new ArrayList<>(List.of("setpriv", "--pdeathsig", "KILL", "mkosi", "--directory", configDir.toString(),
                 "--output-dir", outputDir.toString(),
                 "--package-cache-dir", cacheRoot.resolve("packages").resolve(spec.distro().name() + "-" + spec.release()).toString()));
         if (incremental) {
@@ -130,7 +131,7 @@ public final class MkosiBuilder implements ImageBuilder {
         } else {
             m.append(" (exit code ").append(r.exitCode()).append(')');
         }
-        m.append("\ncommand: ").append(r.commandLine());
+        m.append("\ncommand: ").append(r.commandLine().replaceFirst("^setpriv --pdeathsig KILL ", ""));
         List<String> why = r.lines().stream().filter(l -> EXPLAINS.matcher(l).find()).distinct().toList();
         if (!why.isEmpty()) {
             m.append("\nwhat went wrong:");
