@@ -181,7 +181,7 @@ public final class SshTransport implements CommandTransport {
         acquire(request);
         try {
             SSHClient c = client(request);
-            try (Session session = c.startSession()) {
+            try (Session session = startSession(c)) {
                 Session.Command cmd = session.exec(command);
                 Future<byte[]> out = pumps.submit(() -> cmd.getInputStream().readAllBytes());
                 Future<byte[]> err = pumps.submit(() -> cmd.getErrorStream().readAllBytes());
@@ -227,6 +227,24 @@ public final class SshTransport implements CommandTransport {
         }
     }
 
+    /**
+     * Opens a session channel. sshd refuses one while it still counts a just-closed session against
+     * MaxSessions (10 with OpenSSH), so a refusal is retried for up to two seconds.
+     */
+    private static Session startSession(SSHClient c) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return c.startSession();
+            } catch (net.schmizz.sshj.connection.channel.OpenFailException e) {
+                if (System.nanoTime() > deadline) {
+                    throw e;
+                }
+                Thread.sleep(Math.min(50, 2L * attempt));
+            }
+        }
+    }
+
     private ExecResult result(ExecRequest request, Session.Command cmd, byte[] stdout, byte[] stderr, Duration took) {
         Integer status = cmd.getExitStatus();
         if (status != null) {
@@ -258,11 +276,13 @@ public final class SshTransport implements CommandTransport {
         }
         String script = "grep -lszxF \"BOOTIMAGE_EXEC=$1\" /proc/[0-9]*/environ | while IFS=/ read -r _ _ p _; do"
                 + " kill -KILL \"$p\" 2>/dev/null; done; exit 0";
-        try (Session s = c.startSession()) {
+        try (Session s = startSession(c)) {
             Session.Command k = s.exec("sh -c " + ShellCommand.quote(script) + " sh " + tag);
             k.join(10, TimeUnit.SECONDS);
         } catch (IOException e) {
             LOG.log(System.Logger.Level.WARNING, "Killing a timed-out command on " + target.machine() + " failed: " + e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
