@@ -14,9 +14,11 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 
@@ -53,6 +55,13 @@ public final class SshTransport implements CommandTransport {
     /** OpenSSH's MaxSessions is 10 a connection: keep two for kills and copies. */
     static final int MAX_SESSIONS = 8;
     private static final AtomicLong TAGS = new AtomicLong();
+    /** Stdin up to this size is written by the calling thread (it fits in sshd's channel window). */
+    private static final int INLINE_STDIN = 256 * 1024;
+    private static final ScheduledExecutorService WATCHDOG = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "bootimage-ssh-watchdog");
+        t.setDaemon(true);
+        return t;
+    });
 
     private final SshTarget target;
     private final Duration connectTimeout;
@@ -183,47 +192,101 @@ public final class SshTransport implements CommandTransport {
             SSHClient c = client(request);
             try (Session session = startSession(c)) {
                 Session.Command cmd = session.exec(command);
-                Future<byte[]> out = pumps.submit(() -> cmd.getInputStream().readAllBytes());
-                Future<byte[]> err = pumps.submit(() -> cmd.getErrorStream().readAllBytes());
-                byte[] stdin = request.stdin();
-                Future<?> in = pumps.submit(() -> {
-                    try (OutputStream o = cmd.getOutputStream()) {
-                        o.write(stdin);
-                    }
-                    return null;
-                });
-                long deadline = start + timeout.toNanos();
-                byte[] stdout;
-                byte[] stderr;
-                try {
-                    stdout = out.get(remaining(deadline), TimeUnit.NANOSECONDS);
-                    stderr = err.get(remaining(deadline), TimeUnit.NANOSECONDS);
-                    cmd.join(Math.max(1, remaining(deadline)), TimeUnit.NANOSECONDS);
-                } catch (TimeoutException | net.schmizz.sshj.connection.ConnectionException e) {
-                    if (!c.isConnected()) {
-                        throw gone(request, "the SSH connection to " + target.endpoint() + " dropped while it ran", e);
-                    }
+                // The calling thread reads stdout; one pump drains stderr (and feeds a big stdin), so at most
+                // one thread hand-off per command. A watchdog kills the command at its deadline, which ends the reads.
+                AtomicBoolean timedOut = new AtomicBoolean();
+                ScheduledFuture<?> watchdog = WATCHDOG.schedule(() -> {
+                    timedOut.set(true);
                     kill(c, cmd, tag);
-                    in.cancel(true);
-                    throw new CommandTimeoutException("Command [" + request.commandLine() + "] on machine "
-                            + target.machine() + " (ssh) timed out after " + timeout.toMillis() + " ms and was killed"
-                            + " with its child processes; the machine is still usable. Pass a longer timeout with"
-                            + " ExecRequest.withTimeout(...) or set bootimage.timeout.command.");
+                    closeQuietly(session);
+                }, timeout.toNanos(), TimeUnit.NANOSECONDS);
+                try {
+                    return run(request, session, cmd, timedOut, start, timeout);
+                } catch (IOException e) {
+                    if (timedOut.get()) {
+                        throw timeoutException(request, timeout);
+                    }
+                    throw e;
+                } finally {
+                    watchdog.cancel(false);
                 }
-                session.close();
-                Duration took = Duration.ofNanos(System.nanoTime() - start);
-                return result(request, cmd, stdout, stderr, took);
             }
+        } catch (net.schmizz.sshj.connection.channel.OpenFailException e) {
+            throw gone(request, "sshd at " + target.endpoint() + " refused a new session for 2 s (MaxSessions?)", e);
         } catch (ExecutionException e) {
             throw gone(request, "the SSH connection to " + target.endpoint() + " dropped while it ran", e.getCause());
         } catch (IOException e) {
-            throw gone(request, "the SSH connection to " + target.endpoint() + " failed: " + describe(e), e);
+            throw gone(request, "the SSH connection to " + target.endpoint() + " dropped while it ran", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new CommandFailedException("Interrupted while running [" + request.commandLine() + "] on machine "
                     + target.machine() + " (ssh)", null);
         } finally {
             sessions.release();
+        }
+    }
+
+    private ExecResult run(ExecRequest request, Session session, Session.Command cmd, AtomicBoolean timedOut, long start,
+                           Duration timeout) throws IOException, ExecutionException, InterruptedException {
+        Future<byte[]> err = pumps.submit(() -> cmd.getErrorStream().readAllBytes());
+        byte[] stdin = request.stdin();
+        Future<?> in = stdin.length <= INLINE_STDIN ? null : pumps.submit(() -> writeStdin(cmd, stdin));
+        if (in == null) {
+            writeStdin(cmd, stdin);
+        }
+        byte[] stdout = readOrEmpty(cmd.getInputStream(), timedOut);
+        byte[] stderr;
+        try {
+            stderr = timedOut.get() ? new byte[0] : err.get();
+        } catch (ExecutionException e) {
+            if (timedOut.get()) {
+                throw timeoutException(request, timeout);
+            }
+            throw e;
+        }
+        if (!timedOut.get()) {
+            cmd.join(Math.max(1, start + timeout.toNanos() - System.nanoTime()), TimeUnit.NANOSECONDS);
+        }
+        if (timedOut.get()) {
+            err.cancel(true);
+            if (in != null) {
+                in.cancel(true);
+            }
+            throw timeoutException(request, timeout);
+        }
+        session.close();
+        return result(request, cmd, stdout, stderr, Duration.ofNanos(System.nanoTime() - start));
+    }
+
+    private CommandTimeoutException timeoutException(ExecRequest request, Duration timeout) {
+        return new CommandTimeoutException("Command [" + request.commandLine() + "] on machine " + target.machine()
+                + " (ssh) timed out after " + timeout.toMillis() + " ms and was killed with its child processes; the"
+                + " machine is still usable. Pass a longer timeout with ExecRequest.withTimeout(...) or set"
+                + " bootimage.timeout.command.");
+    }
+
+    /**
+     * Writes stdin and sends EOF. A command that ended without reading it closes the channel first; as
+     * with a broken pipe that is no error (a dropped connection shows on the stdout read).
+     */
+    private static Void writeStdin(Session.Command cmd, byte[] stdin) {
+        try (OutputStream o = cmd.getOutputStream()) {
+            o.write(stdin);
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.DEBUG, "stdin not fully delivered: " + e);
+        }
+        return null;
+    }
+
+    /** Reads to the end; when the watchdog killed the command, a read cut short is no error. */
+    private static byte[] readOrEmpty(InputStream in, AtomicBoolean timedOut) throws IOException {
+        try {
+            return in.readAllBytes();
+        } catch (IOException e) {
+            if (timedOut.get()) {
+                return new byte[0];
+            }
+            throw e;
         }
     }
 
@@ -284,10 +347,6 @@ public final class SshTransport implements CommandTransport {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-    }
-
-    private static long remaining(long deadline) {
-        return Math.max(0, deadline - System.nanoTime());
     }
 
     private void acquire(ExecRequest request) {
@@ -371,6 +430,14 @@ public final class SshTransport implements CommandTransport {
         }
         if (failure != null) {
             throw failure;
+        }
+    }
+
+    private static void closeQuietly(Session s) {
+        try {
+            s.close();
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.DEBUG, "closing a timed-out session: " + e);
         }
     }
 
