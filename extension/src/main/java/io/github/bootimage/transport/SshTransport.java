@@ -4,12 +4,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Path;
-import java.security.PublicKey;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -24,11 +20,8 @@ import java.util.function.BooleanSupplier;
 
 import net.schmizz.sshj.DefaultConfig;
 import net.schmizz.sshj.SSHClient;
-import net.schmizz.sshj.common.Buffer;
-import net.schmizz.sshj.common.KeyType;
 import net.schmizz.sshj.connection.channel.direct.Session;
 import net.schmizz.sshj.connection.channel.direct.Signal;
-import net.schmizz.sshj.transport.verification.HostKeyVerifier;
 import net.schmizz.sshj.userauth.UserAuthException;
 
 import io.github.bootimage.CommandFailedException;
@@ -51,10 +44,12 @@ import io.github.bootimage.MachineLaunchException;
  * }</pre>
  */
 public final class SshTransport implements CommandTransport {
-    private static final System.Logger LOG = System.getLogger(SshTransport.class.getName());
+    static final System.Logger LOG = System.getLogger(SshTransport.class.getName());
     /** OpenSSH's MaxSessions is 10 a connection: keep two for kills and copies. */
     static final int MAX_SESSIONS = 8;
     private static final AtomicLong TAGS = new AtomicLong();
+    /** Building sshj's algorithm lists takes a while; they are never changed, so every client shares them. */
+    private static final DefaultConfig CONFIG = new DefaultConfig();
     /** Stdin up to this size is written by the calling thread (it fits in sshd's channel window). */
     private static final int INLINE_STDIN = 256 * 1024;
     private static final ScheduledExecutorService WATCHDOG = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -90,8 +85,10 @@ public final class SshTransport implements CommandTransport {
     public static SshTransport connect(String machine, int port, SshKeys keys, ConsoleTransport console,
                                        BooleanSupplier alive, Duration timeout) {
         SshTarget t = new SshTarget(machine, "127.0.0.1", port, "root", keys, List.of(), alive, () -> console.consoleTail(30));
+        long start = System.nanoTime();
         t = t.withHostKeys(GuestHostKeys.read(t, console, timeout));
-        return open(t, timeout);
+        Duration left = timeout.minusNanos(System.nanoTime() - start);
+        return open(t, left.compareTo(Duration.ofSeconds(5)) < 0 ? Duration.ofSeconds(5) : left);
     }
 
     /** Waits for the banner, connects and authenticates to a target whose host keys are known. */
@@ -111,9 +108,9 @@ public final class SshTransport implements CommandTransport {
     }
 
     private SSHClient login() {
-        SSHClient c = new SSHClient(new DefaultConfig());
+        SSHClient c = new SSHClient(CONFIG);
         c.setConnectTimeout((int) Math.min(Integer.MAX_VALUE, Math.max(1000, connectTimeout.toMillis())));
-        c.addHostKeyVerifier(new PinnedHostKeys(target.hostKeys()));
+        c.addHostKeyVerifier(new SshPinnedHostKeys(target.hostKeys()));
         String what = "connecting to " + target.endpoint();
         try {
             c.connect(target.host(), target.port());
@@ -190,14 +187,14 @@ public final class SshTransport implements CommandTransport {
         acquire(request);
         try {
             SSHClient c = client(request);
-            try (Session session = startSession(c)) {
+            try (Session session = SshSessions.startSession(c)) {
                 Session.Command cmd = session.exec(command);
                 // The calling thread reads stdout; one pump drains stderr (and feeds a big stdin), so at most
                 // one thread hand-off per command. A watchdog kills the command at its deadline, which ends the reads.
                 AtomicBoolean timedOut = new AtomicBoolean();
                 ScheduledFuture<?> watchdog = WATCHDOG.schedule(() -> {
                     timedOut.set(true);
-                    kill(c, cmd, tag);
+                    SshSessions.kill(target.machine(), c, cmd, tag);
                     closeQuietly(session);
                 }, timeout.toNanos(), TimeUnit.NANOSECONDS);
                 try {
@@ -230,11 +227,11 @@ public final class SshTransport implements CommandTransport {
                            Duration timeout) throws IOException, ExecutionException, InterruptedException {
         Future<byte[]> err = pumps.submit(() -> cmd.getErrorStream().readAllBytes());
         byte[] stdin = request.stdin();
-        Future<?> in = stdin.length <= INLINE_STDIN ? null : pumps.submit(() -> writeStdin(cmd, stdin));
+        Future<?> in = stdin.length <= INLINE_STDIN ? null : pumps.submit(() -> SshSessions.writeStdin(cmd, stdin));
         if (in == null) {
-            writeStdin(cmd, stdin);
+            SshSessions.writeStdin(cmd, stdin);
         }
-        byte[] stdout = readOrEmpty(cmd.getInputStream(), timedOut);
+        byte[] stdout = SshSessions.readOrEmpty(cmd.getInputStream(), timedOut);
         byte[] stderr;
         try {
             stderr = timedOut.get() ? new byte[0] : err.get();
@@ -255,7 +252,7 @@ public final class SshTransport implements CommandTransport {
             throw timeoutException(request, timeout);
         }
         session.close();
-        return result(request, cmd, stdout, stderr, Duration.ofNanos(System.nanoTime() - start));
+        return SshSessions.result(target.machine(), request, cmd, stdout, stderr, Duration.ofNanos(System.nanoTime() - start));
     }
 
     private CommandTimeoutException timeoutException(ExecRequest request, Duration timeout) {
@@ -263,90 +260,6 @@ public final class SshTransport implements CommandTransport {
                 + " (ssh) timed out after " + timeout.toMillis() + " ms and was killed with its child processes; the"
                 + " machine is still usable. Pass a longer timeout with ExecRequest.withTimeout(...) or set"
                 + " bootimage.timeout.command.");
-    }
-
-    /**
-     * Writes stdin and sends EOF. A command that ended without reading it closes the channel first; as
-     * with a broken pipe that is no error (a dropped connection shows on the stdout read).
-     */
-    private static Void writeStdin(Session.Command cmd, byte[] stdin) {
-        try (OutputStream o = cmd.getOutputStream()) {
-            o.write(stdin);
-        } catch (IOException e) {
-            LOG.log(System.Logger.Level.DEBUG, "stdin not fully delivered: " + e);
-        }
-        return null;
-    }
-
-    /** Reads to the end; when the watchdog killed the command, a read cut short is no error. */
-    private static byte[] readOrEmpty(InputStream in, AtomicBoolean timedOut) throws IOException {
-        try {
-            return in.readAllBytes();
-        } catch (IOException e) {
-            if (timedOut.get()) {
-                return new byte[0];
-            }
-            throw e;
-        }
-    }
-
-    /**
-     * Opens a session channel. sshd refuses one while it still counts a just-closed session against
-     * MaxSessions (10 with OpenSSH), so a refusal is retried for up to two seconds.
-     */
-    private static Session startSession(SSHClient c) throws IOException, InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
-        for (int attempt = 1; ; attempt++) {
-            try {
-                return c.startSession();
-            } catch (net.schmizz.sshj.connection.channel.OpenFailException e) {
-                if (System.nanoTime() > deadline) {
-                    throw e;
-                }
-                Thread.sleep(Math.min(50, 2L * attempt));
-            }
-        }
-    }
-
-    private ExecResult result(ExecRequest request, Session.Command cmd, byte[] stdout, byte[] stderr, Duration took) {
-        Integer status = cmd.getExitStatus();
-        if (status != null) {
-            return ExecResult.of(status, stdout, stderr, took);
-        }
-        Signal sig = cmd.getExitSignal();
-        if (sig != null) {
-            int n = Signals.number(sig);
-            String note = "bootimage: [" + request.commandLine() + "] was killed by signal " + sig.name() + " (" + n + ")"
-                    + (Boolean.TRUE.equals(cmd.getExitWasCoreDumped()) ? ", core dumped" : "")
-                    + (cmd.getExitErrorMessage() == null || cmd.getExitErrorMessage().isBlank() ? ""
-                    : ": " + cmd.getExitErrorMessage().strip()) + "; exit code 128+" + n + "\n";
-            byte[] err = new byte[stderr.length + note.length()];
-            System.arraycopy(stderr, 0, err, 0, stderr.length);
-            System.arraycopy(note.getBytes(java.nio.charset.StandardCharsets.UTF_8), 0, err, stderr.length, note.length());
-            return ExecResult.of(128 + n, stdout, err, took);
-        }
-        throw new CommandFailedException("Command [" + request.commandLine() + "] on machine " + target.machine()
-                + " (ssh): sshd reported neither an exit status nor a signal; the SSH connection may have dropped"
-                + " as it ended.", ExecResult.of(-1, stdout, stderr, took));
-    }
-
-    /** Kills the command and every process that inherited its tag, over a second session. */
-    private void kill(SSHClient c, Session.Command cmd, String tag) {
-        try {
-            cmd.signal(Signal.KILL);
-        } catch (IOException e) {
-            LOG.log(System.Logger.Level.DEBUG, "signal KILL over SSH failed: " + e);
-        }
-        String script = "grep -lszxF \"BOOTIMAGE_EXEC=$1\" /proc/[0-9]*/environ | while IFS=/ read -r _ _ p _; do"
-                + " kill -KILL \"$p\" 2>/dev/null; done; exit 0";
-        try (Session s = startSession(c)) {
-            Session.Command k = s.exec("sh -c " + ShellCommand.quote(script) + " sh " + tag);
-            k.join(10, TimeUnit.SECONDS);
-        } catch (IOException e) {
-            LOG.log(System.Logger.Level.WARNING, "Killing a timed-out command on " + target.machine() + " failed: " + e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 
     private void acquire(ExecRequest request) {
@@ -449,56 +362,6 @@ public final class SshTransport implements CommandTransport {
             c.disconnect();
         } catch (IOException e) {
             LOG.log(System.Logger.Level.DEBUG, "disconnect: " + e);
-        }
-    }
-
-    /** Accepts exactly the host keys read from the guest. */
-    static final class PinnedHostKeys implements HostKeyVerifier {
-        private final List<String> blobs = new ArrayList<>();
-        private final List<String> types = new ArrayList<>();
-
-        PinnedHostKeys(List<String> lines) {
-            for (String l : lines) {
-                String[] f = l.strip().split("\\s+");
-                if (f.length >= 2) {
-                    types.add(f[0]);
-                    blobs.add(f[1]);
-                }
-            }
-        }
-
-        static String blob(PublicKey key) {
-            return Base64.getEncoder().encodeToString(new Buffer.PlainBuffer().putPublicKey(key).getCompactData());
-        }
-
-        @Override
-        public boolean verify(String hostname, int port, PublicKey key) {
-            boolean ok = blobs.contains(blob(key));
-            if (!ok) {
-                LOG.log(System.Logger.Level.WARNING, "SSH host key " + KeyType.fromKey(key) + " " + blob(key) + " of "
-                        + hostname + ":" + port + " is not one of the pinned keys " + types);
-            }
-            return ok;
-        }
-
-        @Override
-        public List<String> findExistingAlgorithms(String hostname, int port) {
-            return List.copyOf(types);
-        }
-    }
-
-    /** Linux signal numbers of the names SSH reports. */
-    static final class Signals {
-        private static final Map<String, Integer> NUMBERS = Map.ofEntries(Map.entry("HUP", 1), Map.entry("INT", 2),
-                Map.entry("QUIT", 3), Map.entry("ILL", 4), Map.entry("ABRT", 6), Map.entry("FPE", 8),
-                Map.entry("KILL", 9), Map.entry("USR1", 10), Map.entry("SEGV", 11), Map.entry("USR2", 12),
-                Map.entry("PIPE", 13), Map.entry("ALRM", 14), Map.entry("TERM", 15));
-
-        private Signals() {
-        }
-
-        static int number(Signal s) {
-            return NUMBERS.getOrDefault(s.name(), 0);
         }
     }
 }

@@ -180,6 +180,15 @@ class SshTransportTest {
     }
 
     @Test
+    void closeDeletesTheMachineKeys() {
+        ssh = SshTransport.open(target(server.port()), T);
+        assertTrue(java.nio.file.Files.exists(keys.privateKey()));
+        ssh.close();
+        assertFalse(java.nio.file.Files.exists(keys.dir()), "the key pair must be gone after close");
+        ssh = null;
+    }
+
+    @Test
     void execAfterCloseSaysSo() {
         ssh = SshTransport.open(target(server.port()), T);
         ssh.close();
