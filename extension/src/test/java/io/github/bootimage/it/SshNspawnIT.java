@@ -81,6 +81,12 @@ class SshNspawnIT {
         assertTrue(port > 0);
         assertEquals("Listen=127.0.0.1:" + port + " (Stream)\n",
                 machine.succeed("systemctl", "show", "-p", "Listen", "ssh.socket"));
+        // The guest shares the host's network: list every listening TCP socket sshd holds (from /proc).
+        String script = "for p in $(pidof sshd); do for f in /proc/$p/fd/*; do readlink \"$f\"; done; done"
+                + " | sed -n 's/^socket:\\[\\([0-9]*\\)\\]$/\\1/p' | sort -u > /run/sshd-inodes;"
+                + " awk '$4 == \"0A\" { print $2, $10 }' /proc/net/tcp /proc/net/tcp6"
+                + " | while read -r a i; do grep -qx \"$i\" /run/sshd-inodes && echo \"$a\"; done; true";
+        assertEquals(String.format("0100007F:%04X%n", port), machine.succeed("sh", "-c", script));
         String config = machine.succeed("sshd", "-T", "-C", "user=root,host=localhost,addr=127.0.0.1");
         assertTrue(config.contains("\npasswordauthentication no\n"), config);
         assertTrue(config.contains("\nkbdinteractiveauthentication no\n"), config);
