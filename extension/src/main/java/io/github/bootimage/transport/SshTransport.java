@@ -173,7 +173,14 @@ public final class SshTransport implements CommandTransport {
             }
             LOG.log(System.Logger.Level.INFO, "SSH connection to {0} was lost; reconnecting", target.machine());
             closeQuietly(client);
-            client = login();
+            try {
+                client = login();
+            } catch (MachineLaunchException e) {
+                String m = e.getMessage();
+                int tail = m.indexOf(" Console tail:");
+                throw gone(request, "the SSH connection had dropped and reconnecting failed: "
+                        + (tail >= 0 ? m.substring(0, tail) : m), e);
+            }
             return client;
         }
     }
@@ -192,11 +199,11 @@ public final class SshTransport implements CommandTransport {
                 // The calling thread reads stdout; one pump drains stderr (and feeds a big stdin), so at most
                 // one thread hand-off per command. A watchdog kills the command at its deadline, which ends the reads.
                 AtomicBoolean timedOut = new AtomicBoolean();
-                ScheduledFuture<?> watchdog = WATCHDOG.schedule(() -> {
+                ScheduledFuture<?> watchdog = WATCHDOG.schedule(() -> pumps.submit(() -> {
                     timedOut.set(true);
                     SshSessions.kill(target.machine(), c, cmd, tag);
                     closeQuietly(session);
-                }, timeout.toNanos(), TimeUnit.NANOSECONDS);
+                }), timeout.toNanos(), TimeUnit.NANOSECONDS);
                 try {
                     return run(request, session, cmd, timedOut, start, timeout);
                 } catch (IOException e) {

@@ -180,6 +180,17 @@ class SshTransportTest {
     }
 
     @Test
+    void serverGoneForGoodNamesMachineCommandAndTheFailedReconnect() throws Exception {
+        ssh = SshTransport.open(target(server.port()), T);
+        server.close();
+        Thread.sleep(200);
+        CommandFailedException e = assertThrows(CommandFailedException.class, () -> ssh.exec(ExecRequest.of("uname", "-a"), T));
+        assertTrue(e.getMessage().startsWith("Cannot run [uname -a] on machine test-vm (ssh): the SSH connection had dropped"
+                + " and reconnecting failed: Machine test-vm: SSH failed while connecting to root@127.0.0.1:"), e.getMessage());
+        assertTrue(e.getMessage().contains("ConnectException"), e.getMessage());
+    }
+
+    @Test
     void closeDeletesTheMachineKeys() {
         ssh = SshTransport.open(target(server.port()), T);
         assertTrue(java.nio.file.Files.exists(keys.privateKey()));
