@@ -32,8 +32,10 @@ import io.github.bootimage.MachineLaunchException;
 
 /**
  * Commands over one persistent sshj connection to the guest's sshd, a {@link Session} per command:
- * stdout and stderr apart, the exit status (or 128+N and a message for a signal), a per-command
- * timeout after which the command's whole process tree is killed, and several threads at once. The
+ * stdout and stderr apart, the exit status (or 128+N and a message on stderr for a signal), a
+ * per-command timeout after which the command's whole process tree is killed (every process whose
+ * environment holds the command's {@code BOOTIMAGE_EXEC} tag), and several threads at once (up to
+ * {@value #MAX_SESSIONS} sessions, the rest wait). The
  * socket has TCP_NODELAY (without it, Nagle's algorithm costs about 45 ms a command). The guest's host
  * key is pinned: only the keys read from the guest over its console are accepted. Files travel over
  * SFTP ({@link SftpCopy}).
