@@ -33,6 +33,7 @@ import io.github.bootimage.process.HostTools;
 import io.github.bootimage.process.ProcessRunner;
 import io.github.bootimage.transport.CommandTransport;
 import io.github.bootimage.transport.ConsoleTransport;
+import io.github.bootimage.transport.SshKeys;
 import io.github.bootimage.transport.SshTransport;
 
 /**
@@ -163,7 +164,7 @@ public final class MachineFactory {
         String name = "bi-" + spec.distro().name() + "-" + Long.toHexString(ThreadLocalRandom.current().nextLong() & 0xffffffL);
         Path work = runtimeDir.resolve(name);
         int sshPort = spec.hasSshServer() ? freePort() : 0;
-        SshTransport.Keys keys = transport == Transport.SSH ? SshTransport.Keys.generate(work.resolve("ssh")) : null;
+        SshKeys keys = transport == Transport.SSH ? SshKeys.generate(work.resolve("ssh")) : null;
         long start = System.nanoTime();
         RunningGuest guest;
         try {

@@ -43,6 +43,10 @@ public final class ConsoleTransport implements CommandTransport {
     private static final Pattern PROMPT = Pattern.compile("(?s).*[#$][ \\u001b\\[\\dmK;?]*$");
     private static final int LOG_LIMIT = 512 * 1024;
     private static final String AGENT = loadAgent();
+    private static final Pattern BASE64_LINE = Pattern.compile("[A-Za-z0-9+/=]*");
+    /** Stdin bigger than this travels as a raw base64 stream after the command line (see console-agent.sh). */
+    static final int STREAM_STDIN = 16 * 1024;
+    private static final String STDERR_MARK = "@@BI-STDERR";
 
     private final String machine;
     private final InputStream in;
@@ -60,6 +64,7 @@ public final class ConsoleTransport implements CommandTransport {
     private volatile boolean eof;
     private volatile long bootstrapSentAt;
     private volatile Frame current;
+    private final Map<Long, CompletableFuture<Void>> sendGo = new ConcurrentHashMap<>();
 
     private record Frame(long id, List<String> lines, int exitCode, boolean timedOut) {
     }
@@ -186,6 +191,7 @@ public final class ConsoleTransport implements CommandTransport {
             }
             String why = "the machine stopped (" + exitDescription.get() + ")";
             pending.values().forEach(f -> f.completeExceptionally(new IOException(why)));
+            sendGo.values().forEach(f -> f.completeExceptionally(new IOException(why)));
         }
     }
 
@@ -203,7 +209,7 @@ public final class ConsoleTransport implements CommandTransport {
                     }
                     return;
                 }
-            } else if (l.matches("[A-Za-z0-9+/=]*")) {
+            } else if (BASE64_LINE.matcher(l).matches() || l.equals(STDERR_MARK)) {
                 f.lines().add(l);
                 return;
             }
@@ -214,6 +220,13 @@ public final class ConsoleTransport implements CommandTransport {
                 return;
             } catch (NumberFormatException ignored) {
                 // not ours
+            }
+        }
+        if (l.startsWith("@@BI-SEND ")) {
+            CompletableFuture<Void> go = sendGo.remove(Long.parseLong(l.substring(10).strip()));
+            if (go != null) {
+                go.complete(null);
+                return;
             }
         }
         if (l.startsWith("@@BI-READY")) {
@@ -266,6 +279,23 @@ public final class ConsoleTransport implements CommandTransport {
 
     @Override
     public ExecResult exec(ExecRequest request, Duration defaultTimeout) {
+        Bytes b = run(request, defaultTimeout, false);
+        return ExecResult.of(b.exitCode(), b.stdout(), b.stderr(), b.duration());
+    }
+
+    /** A command's result with its output as raw bytes (for file copies). */
+    record Bytes(int exitCode, byte[] stdout, byte[] stderr, Duration duration) {
+    }
+
+    /**
+     * Runs a command whose stdout is binary and may be large: it comes back as wrapped base64 lines
+     * instead of one line, and stays bytes.
+     */
+    Bytes execBinary(ExecRequest request, Duration defaultTimeout) {
+        return run(request, defaultTimeout, true);
+    }
+
+    private Bytes run(ExecRequest request, Duration defaultTimeout, boolean binaryOut) {
         Duration timeout = request.timeout() != null ? request.timeout() : defaultTimeout;
         String command = ShellCommand.render(request);
         if (!ready || eof) {
@@ -278,8 +308,27 @@ public final class ConsoleTransport implements CommandTransport {
             pending.put(id, fut);
             byte[] stdin = request.stdin();
             String secs = String.format(java.util.Locale.ROOT, "%.3f", timeout.toMillis() / 1000.0);
-            send(id + " " + secs + " " + escape(command.getBytes(StandardCharsets.UTF_8)) + " "
-                    + (stdin.length == 0 ? "-" : escape(stdin)) + "\n");
+            String line = (binaryOut ? "b" : "") + id + " " + secs + " " + escape(command.getBytes(StandardCharsets.UTF_8)) + " ";
+            if (stdin.length > STREAM_STDIN) {
+                CompletableFuture<Void> go = new CompletableFuture<>();
+                sendGo.put(id, go);
+                send(line + "#" + (4L * ((stdin.length + 2) / 3)) + "\n");
+                try {
+                    go.get(30, TimeUnit.SECONDS);
+                } catch (ExecutionException | TimeoutException e) {
+                    pending.remove(id);
+                    throw gone(request, "the console agent did not ask for the command's stdin within 30 s");
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new CommandFailedException("Interrupted while running [" + request.commandLine()
+                            + "] on machine " + machine, null);
+                } finally {
+                    sendGo.remove(id);
+                }
+                sendStream(stdin);
+            } else {
+                send(line + (stdin.length == 0 ? "-" : escape(stdin)) + "\n");
+            }
             Frame f;
             try {
                 f = fut.get(timeout.toMillis() + 10_000, TimeUnit.MILLISECONDS);
@@ -297,16 +346,48 @@ public final class ConsoleTransport implements CommandTransport {
                         + machine, null);
             }
             Duration took = Duration.ofNanos(System.nanoTime() - start);
-            byte[] stdout = decode(f.lines(), 0);
-            byte[] stderr = decode(f.lines(), 1);
-            ExecResult result = ExecResult.of(f.exitCode(), stdout, stderr, took);
+            int split = binaryOut ? f.lines().indexOf(STDERR_MARK) : 1;
+            if (split < 0) {
+                throw gone(request, "its answer frame had no " + STDERR_MARK + " line");
+            }
+            byte[] stdout = decode(f.lines().subList(0, Math.min(split, f.lines().size())));
+            byte[] stderr = f.lines().size() > split + (binaryOut ? 1 : 0)
+                    ? decode(List.of(f.lines().get(split + (binaryOut ? 1 : 0)))) : new byte[0];
             if (f.timedOut()) {
+                ExecResult result = ExecResult.of(f.exitCode(), binaryOut ? new byte[0] : stdout, stderr, took);
                 throw new CommandTimeoutException("Command [" + request.commandLine() + "] on machine " + machine
                         + " (console) timed out after " + timeout.toMillis() + " ms and was killed; the machine is"
                         + " still usable. Pass a longer timeout with ExecRequest.withTimeout(...) or set"
                         + " bootimage.timeout.command. Output so far:" + result.toString().replaceFirst("^[^\n]*", ""));
             }
-            return result;
+            return new Bytes(f.exitCode(), stdout, stderr, took);
+        }
+    }
+
+    /** Sends stdin as exactly 4*ceil(n/3) base64 characters, once the agent asked for it. */
+    private void sendStream(byte[] data) {
+        synchronized (sendLock) {
+            try {
+                OutputStream keepOpen = new java.io.FilterOutputStream(out) {
+                    @Override
+                    public void write(byte[] b, int off, int len) throws IOException {
+                        out.write(b, off, len);
+                    }
+
+                    @Override
+                    public void close() throws IOException {
+                        flush();
+                    }
+                };
+                try (OutputStream enc = Base64.getEncoder().wrap(keepOpen)) {
+                    for (int off = 0; off < data.length; off += 48 * 1024) {
+                        enc.write(data, off, Math.min(48 * 1024, data.length - off));
+                    }
+                }
+                out.flush();
+            } catch (IOException e) {
+                throw new UncheckedIOException("Could not write to the console of machine " + machine, e);
+            }
         }
     }
 
@@ -316,11 +397,12 @@ public final class ConsoleTransport implements CommandTransport {
                 + consoleTail(20), null);
     }
 
-    private static byte[] decode(List<String> lines, int index) {
-        if (lines.size() <= index || lines.get(index).isEmpty()) {
-            return new byte[0];
+    private static byte[] decode(List<String> lines) {
+        java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
+        for (String l : lines) {
+            b.writeBytes(Base64.getDecoder().decode(l));
         }
-        return Base64.getDecoder().decode(lines.get(index));
+        return b.toByteArray();
     }
 
     @Override

@@ -1,29 +1,141 @@
 package io.github.bootimage.transport;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 
+import net.schmizz.sshj.DefaultConfig;
+import net.schmizz.sshj.SSHClient;
+import net.schmizz.sshj.connection.channel.direct.Session;
+import net.schmizz.sshj.connection.channel.direct.Signal;
+import net.schmizz.sshj.userauth.UserAuthException;
+
+import io.github.bootimage.CommandFailedException;
+import io.github.bootimage.CommandTimeoutException;
 import io.github.bootimage.ExecRequest;
 import io.github.bootimage.ExecResult;
 import io.github.bootimage.MachineLaunchException;
 
-/** Commands over one persistent sshj connection (work in progress: see issue "SSH transport"). */
+/**
+ * Commands over one persistent sshj connection to the guest's sshd, a {@link Session} per command:
+ * stdout and stderr apart, the exit status (or 128+N and a message on stderr for a signal), a
+ * per-command timeout after which the command's whole process tree is killed (every process whose
+ * environment holds the command's {@code BOOTIMAGE_EXEC} tag), and several threads at once (up to
+ * {@value #MAX_SESSIONS} sessions, the rest wait). The
+ * socket has TCP_NODELAY (without it, Nagle's algorithm costs about 45 ms a command). The guest's host
+ * key is pinned: only the keys read from the guest over its console are accepted. Files travel over
+ * SFTP ({@link SftpCopy}).
+ *
+ * <pre>{@code
+ * SshTransport ssh = SshTransport.connect("bi-debian-1", port, keys, console, guest::isAlive, Duration.ofSeconds(90));
+ * ExecResult r = ssh.exec(ExecRequest.of("uname", "-r"), Duration.ofSeconds(30));
+ * }</pre>
+ */
 public final class SshTransport implements CommandTransport {
+    static final System.Logger LOG = System.getLogger(SshTransport.class.getName());
+    /** OpenSSH's MaxSessions is 10 a connection: keep two for kills and copies. */
+    static final int MAX_SESSIONS = 8;
+    private static final AtomicLong TAGS = new AtomicLong();
+    /** Building sshj's algorithm lists takes a while; they are never changed, so every client shares them. */
+    private static final DefaultConfig CONFIG = new DefaultConfig();
+    /** Stdin up to this size is written by the calling thread (it fits in sshd's channel window). */
+    private static final int INLINE_STDIN = 256 * 1024;
+    private static final ScheduledExecutorService WATCHDOG = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "bootimage-ssh-watchdog");
+        t.setDaemon(true);
+        return t;
+    });
 
-    /** An ephemeral key pair for one machine. */
-    public record Keys(Path dir, String authorizedKey) {
-        public static Keys generate(Path dir) {
-            throw new MachineLaunchException("The SSH transport is not available in this build: use transport = Transport.CONSOLE");
-        }
+    private final SshTarget target;
+    private final Duration connectTimeout;
+    private final ExecutorService pumps;
+    private final Semaphore sessions = new Semaphore(MAX_SESSIONS, true);
+    private final String tagPrefix = "bi" + Long.toHexString(System.nanoTime() & 0xffffffL);
+    private volatile SSHClient client;
+    private volatile boolean closed;
+
+    private SshTransport(SshTarget target, Duration connectTimeout) {
+        this.target = target;
+        this.connectTimeout = connectTimeout;
+        this.pumps = Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, "bootimage-ssh-" + target.machine());
+            t.setDaemon(true);
+            return t;
+        });
     }
 
-    private SshTransport() {
-    }
-
-    public static SshTransport connect(String machine, int port, Keys keys, ConsoleTransport console,
+    /**
+     * Connects to a booted guest: reads its host keys and waits for its authorized key over the console,
+     * waits for the {@code SSH-2.0} banner, then connects and authenticates.
+     *
+     * @throws MachineLaunchException naming the machine and what failed, with the console tail
+     */
+    public static SshTransport connect(String machine, int port, SshKeys keys, ConsoleTransport console,
                                        BooleanSupplier alive, Duration timeout) {
-        throw new MachineLaunchException("The SSH transport is not available in this build (machine " + machine + ")");
+        SshTarget t = new SshTarget(machine, "127.0.0.1", port, "root", keys, List.of(), alive, () -> console.consoleTail(30));
+        long start = System.nanoTime();
+        t = t.withHostKeys(GuestHostKeys.read(t, console, timeout));
+        Duration left = timeout.minusNanos(System.nanoTime() - start);
+        return open(t, left.compareTo(Duration.ofSeconds(5)) < 0 ? Duration.ofSeconds(5) : left);
+    }
+
+    /** Waits for the banner, connects and authenticates to a target whose host keys are known. */
+    public static SshTransport open(SshTarget target, Duration timeout) {
+        long start = System.nanoTime();
+        SshReadiness.awaitBanner(target, timeout);
+        SshTransport t = new SshTransport(target, timeout);
+        try {
+            t.client = t.login();
+        } catch (RuntimeException e) {
+            t.pumps.shutdownNow();
+            throw e;
+        }
+        LOG.log(System.Logger.Level.DEBUG, "SSH to {0} at {1} ready in {2} ms", target.machine(), target.endpoint(),
+                (System.nanoTime() - start) / 1_000_000);
+        return t;
+    }
+
+    private SSHClient login() {
+        SSHClient c = new SSHClient(CONFIG);
+        c.setConnectTimeout((int) Math.min(Integer.MAX_VALUE, Math.max(1000, connectTimeout.toMillis())));
+        c.addHostKeyVerifier(new SshPinnedHostKeys(target.hostKeys()));
+        String what = "connecting to " + target.endpoint();
+        try {
+            c.connect(target.host(), target.port());
+            c.getSocket().setTcpNoDelay(true);
+            what = "authenticating as " + target.user() + " with the machine's key " + target.keys().privateKey();
+            c.authPublickey(target.user(), c.loadKeys(target.keys().privateKey().toString()));
+            return c;
+        } catch (UserAuthException e) {
+            closeQuietly(c);
+            throw new MachineLaunchException("Machine " + target.machine() + ": SSH authentication refused at "
+                    + target.endpoint() + " (" + e.getMessage() + "). The guest did not accept the machine's key: it"
+                    + " reaches root's authorized_keys through the credential ssh.authorized_keys.root, which needs"
+                    + " systemd 252 or newer in the guest; or use transport = Transport.CONSOLE." + target.tail(), e);
+        } catch (IOException e) {
+            closeQuietly(c);
+            String pin = e instanceof net.schmizz.sshj.transport.TransportException te
+                    && te.getDisconnectReason() == net.schmizz.sshj.common.DisconnectReason.HOST_KEY_NOT_VERIFIABLE
+                    ? ". The server's host key is not one of the keys pinned from the guest's /etc/ssh ("
+                    + String.join(", ", target.hostKeys().stream().map(k -> k.split("\\s+")[0]).toList())
+                    + "): another process may be answering on this port" : "";
+            throw new MachineLaunchException("Machine " + target.machine() + ": SSH failed while " + what + ": "
+                    + describe(e) + pin + "." + target.tail(), e);
+        }
     }
 
     @Override
@@ -31,22 +143,234 @@ public final class SshTransport implements CommandTransport {
         return "ssh";
     }
 
+    /** The endpoint, such as {@code root@127.0.0.1:40022}. */
+    public String endpoint() {
+        return target.endpoint();
+    }
+
+    /** Whether the connection's socket has TCP_NODELAY (it must, for speed). */
+    public boolean tcpNoDelay() {
+        try {
+            return client.getSocket().getTcpNoDelay();
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** The live connection; reconnects once when it dropped and the guest still runs. */
+    SSHClient client(ExecRequest request) {
+        SSHClient c = client;
+        if (c != null && c.isConnected() && c.isAuthenticated()) {
+            return c;
+        }
+        synchronized (this) {
+            if (closed) {
+                throw gone(request, "the transport was closed", null);
+            }
+            if (client != null && client.isConnected() && client.isAuthenticated()) {
+                return client;
+            }
+            if (!target.alive().getAsBoolean()) {
+                throw gone(request, "the guest stopped", null);
+            }
+            LOG.log(System.Logger.Level.INFO, "SSH connection to {0} was lost; reconnecting", target.machine());
+            closeQuietly(client);
+            try {
+                client = login();
+            } catch (MachineLaunchException e) {
+                String m = e.getMessage();
+                int tail = m.indexOf(" Console tail:");
+                throw gone(request, "the SSH connection had dropped and reconnecting failed: "
+                        + (tail >= 0 ? m.substring(0, tail) : m), e);
+            }
+            return client;
+        }
+    }
+
     @Override
-    public ExecResult exec(ExecRequest request, Duration timeout) {
-        throw new UnsupportedOperationException();
+    public ExecResult exec(ExecRequest request, Duration defaultTimeout) {
+        Duration timeout = request.timeout() != null ? request.timeout() : defaultTimeout;
+        String tag = tagPrefix + "-" + TAGS.incrementAndGet();
+        String command = "export BOOTIMAGE_EXEC=" + tag + "; " + ShellCommand.render(request);
+        long start = System.nanoTime();
+        acquire(request);
+        try {
+            SSHClient c = client(request);
+            try (Session session = SshSessions.startSession(c)) {
+                Session.Command cmd = session.exec(command);
+                // The calling thread reads stdout; one pump drains stderr (and feeds a big stdin), so at most
+                // one thread hand-off per command. A watchdog kills the command at its deadline, which ends the reads.
+                AtomicBoolean timedOut = new AtomicBoolean();
+                ScheduledFuture<?> watchdog = WATCHDOG.schedule(() -> pumps.submit(() -> {
+                    timedOut.set(true);
+                    SshSessions.kill(target.machine(), c, cmd, tag);
+                    closeQuietly(session);
+                }), timeout.toNanos(), TimeUnit.NANOSECONDS);
+                try {
+                    return run(request, session, cmd, timedOut, start, timeout);
+                } catch (IOException e) {
+                    if (timedOut.get()) {
+                        throw timeoutException(request, timeout);
+                    }
+                    throw e;
+                } finally {
+                    watchdog.cancel(false);
+                }
+            }
+        } catch (net.schmizz.sshj.connection.channel.OpenFailException e) {
+            throw gone(request, "sshd at " + target.endpoint() + " refused a new session for 2 s (MaxSessions?)", e);
+        } catch (ExecutionException e) {
+            throw gone(request, "the SSH connection to " + target.endpoint() + " dropped while it ran", e.getCause());
+        } catch (IOException e) {
+            throw gone(request, "the SSH connection to " + target.endpoint() + " dropped while it ran", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CommandFailedException("Interrupted while running [" + request.commandLine() + "] on machine "
+                    + target.machine() + " (ssh)", null);
+        } finally {
+            sessions.release();
+        }
+    }
+
+    private ExecResult run(ExecRequest request, Session session, Session.Command cmd, AtomicBoolean timedOut, long start,
+                           Duration timeout) throws IOException, ExecutionException, InterruptedException {
+        Future<byte[]> err = pumps.submit(() -> cmd.getErrorStream().readAllBytes());
+        byte[] stdin = request.stdin();
+        Future<?> in = stdin.length <= INLINE_STDIN ? null : pumps.submit(() -> SshSessions.writeStdin(cmd, stdin));
+        if (in == null) {
+            SshSessions.writeStdin(cmd, stdin);
+        }
+        byte[] stdout = SshSessions.readOrEmpty(cmd.getInputStream(), timedOut);
+        byte[] stderr;
+        try {
+            stderr = timedOut.get() ? new byte[0] : err.get();
+        } catch (ExecutionException e) {
+            if (timedOut.get()) {
+                throw timeoutException(request, timeout);
+            }
+            throw e;
+        }
+        if (!timedOut.get()) {
+            cmd.join(Math.max(1, start + timeout.toNanos() - System.nanoTime()), TimeUnit.NANOSECONDS);
+        }
+        if (timedOut.get()) {
+            err.cancel(true);
+            if (in != null) {
+                in.cancel(true);
+            }
+            throw timeoutException(request, timeout);
+        }
+        session.close();
+        return SshSessions.result(target.machine(), request, cmd, stdout, stderr, Duration.ofNanos(System.nanoTime() - start));
+    }
+
+    private CommandTimeoutException timeoutException(ExecRequest request, Duration timeout) {
+        return new CommandTimeoutException("Command [" + request.commandLine() + "] on machine " + target.machine()
+                + " (ssh) timed out after " + timeout.toMillis() + " ms and was killed with its child processes; the"
+                + " machine is still usable. Pass a longer timeout with ExecRequest.withTimeout(...) or set"
+                + " bootimage.timeout.command.");
+    }
+
+    private void acquire(ExecRequest request) {
+        try {
+            sessions.acquire();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CommandFailedException("Interrupted while waiting to run [" + request.commandLine()
+                    + "] on machine " + target.machine() + " (ssh)", null);
+        }
+    }
+
+    CommandFailedException gone(ExecRequest request, String why, Throwable cause) {
+        CommandFailedException e = new CommandFailedException("Cannot run [" + request.commandLine() + "] on machine "
+                + target.machine() + " (ssh): " + why + (cause == null ? "" : " (" + describe(cause) + ")")
+                + (target.alive().getAsBoolean() ? "." : "; the guest has stopped.") + target.tail(), null);
+        if (cause != null) {
+            e.initCause(cause);
+        }
+        return e;
+    }
+
+    static String describe(Throwable e) {
+        String m = e.getMessage();
+        return e.getClass().getSimpleName() + (m == null || m.isBlank() ? "" : ": " + m);
     }
 
     @Override
     public void copyTo(Path hostPath, String guestPath) {
-        throw new UnsupportedOperationException();
+        acquire(ExecRequest.of("copyTo", hostPath.toString(), guestPath));
+        try {
+            new SftpCopy(this, target.machine()).copyTo(hostPath, guestPath);
+        } finally {
+            sessions.release();
+        }
     }
 
     @Override
     public void copyFrom(String guestPath, Path hostPath) {
-        throw new UnsupportedOperationException();
+        acquire(ExecRequest.of("copyFrom", guestPath, hostPath.toString()));
+        try {
+            new SftpCopy(this, target.machine()).copyFrom(guestPath, hostPath);
+        } finally {
+            sessions.release();
+        }
+    }
+
+    /** Runs without taking a session permit (for copies, which hold one already). */
+    ExecResult execHeld(ExecRequest request, Duration timeout) {
+        sessions.release();
+        try {
+            return exec(request, timeout);
+        } finally {
+            sessions.acquireUninterruptibly();
+        }
     }
 
     @Override
     public void close() {
+        RuntimeException failure = null;
+        synchronized (this) {
+            closed = true;
+            try {
+                if (client != null) {
+                    client.disconnect();
+                }
+            } catch (IOException e) {
+                failure = new io.github.bootimage.BootImageException("Closing the SSH connection to machine "
+                        + target.machine() + " failed: " + e.getMessage(), e);
+            }
+            pumps.shutdownNow();
+        }
+        try {
+            target.keys().close();
+        } catch (RuntimeException e) {
+            if (failure == null) {
+                failure = e;
+            } else {
+                failure.addSuppressed(e);
+            }
+        }
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
+    private static void closeQuietly(Session s) {
+        try {
+            s.close();
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.DEBUG, "closing a timed-out session: " + e);
+        }
+    }
+
+    private static void closeQuietly(SSHClient c) {
+        if (c == null) {
+            return;
+        }
+        try {
+            c.disconnect();
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.DEBUG, "disconnect: " + e);
+        }
     }
 }

@@ -5,7 +5,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.nio.file.StandardCopyOption;
-import java.util.Base64;
 import java.util.List;
 
 import io.github.bootimage.CommandFailedException;
@@ -13,8 +12,9 @@ import io.github.bootimage.ExecRequest;
 import io.github.bootimage.ExecResult;
 
 /**
- * File copy over any command transport: the host's tar packs (keeping modes), the bytes travel as a
- * command's stdin or stdout, the guest's tar unpacks.
+ * File copy over the console: the host's tar packs (keeping modes), the archive travels as a raw
+ * base64 stream after the command line (not as escaped text that bash would read byte by byte), and
+ * comes back as wrapped base64 lines; the guest's tar unpacks or packs.
  */
 final class TarCopy {
     private static final Duration TIMEOUT = Duration.ofMinutes(10);
@@ -22,7 +22,7 @@ final class TarCopy {
     private TarCopy() {
     }
 
-    static void copyTo(CommandTransport t, Path hostPath, String guestPath) {
+    static void copyTo(ConsoleTransport t, Path hostPath, String guestPath) {
         if (!Files.exists(hostPath)) {
             throw new IllegalArgumentException("copyTo: host path " + hostPath + " does not exist");
         }
@@ -35,16 +35,17 @@ final class TarCopy {
         check(r, "copyTo " + hostPath + " -> " + guestPath);
     }
 
-    static void copyFrom(CommandTransport t, String guestPath, Path hostPath) {
-        String script = "cd \"$(dirname \"$1\")\" && tar -cf - \"$(basename \"$1\")\" | base64 -w0";
-        ExecResult r = t.exec(ExecRequest.of("bash", "-o", "pipefail", "-c", script, "sh", guestPath).withTimeout(TIMEOUT), TIMEOUT);
+    static void copyFrom(ConsoleTransport t, String guestPath, Path hostPath) {
+        String script = "cd \"$(dirname \"$1\")\" && tar -cf - \"$(basename \"$1\")\"";
+        ConsoleTransport.Bytes b = t.execBinary(ExecRequest.of("sh", "-c", script, "sh", guestPath).withTimeout(TIMEOUT), TIMEOUT);
+        ExecResult r = ExecResult.of(b.exitCode(), new byte[0], b.stderr(), b.duration());
         check(r, "copyFrom " + guestPath + " -> " + hostPath);
         Path tmp = null;
         try {
             Path abs = hostPath.toAbsolutePath();
             Files.createDirectories(abs.getParent());
             tmp = Files.createTempDirectory(abs.getParent(), ".bootimage-copy");
-            hostTar(List.of("tar", "-C", tmp.toString(), "-xpf", "-"), Base64.getDecoder().decode(r.stdout().strip()));
+            hostTar(List.of("tar", "-C", tmp.toString(), "-xpf", "-"), b.stdout());
             Path entry;
             try (var s = Files.list(tmp)) {
                 entry = s.findFirst().orElseThrow(() -> new IOException("the guest sent an empty archive"));

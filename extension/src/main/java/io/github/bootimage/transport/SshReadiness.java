@@ -1,0 +1,80 @@
+package io.github.bootimage.transport;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicReference;
+
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
+import org.awaitility.core.TerminalFailureException;
+
+import io.github.bootimage.MachineLaunchException;
+
+/**
+ * Waits until the guest's sshd answers with its {@code SSH-2.0} banner (the check sshj's own
+ * {@code SshServerWaitStrategy} makes), polled with awaitility: explicit timeout, fails fast when the
+ * guest stops, the last failure and the console tail in the message.
+ */
+final class SshReadiness {
+
+    private SshReadiness() {
+    }
+
+    static void awaitBanner(SshTarget t, Duration timeout) {
+        AtomicReference<String> last = new AtomicReference<>("not tried yet");
+        try {
+            Awaitility.await("sshd of machine " + t.machine() + " on " + t.host() + ":" + t.port())
+                    .atMost(timeout)
+                    .pollDelay(Duration.ZERO)
+                    .pollInterval(Duration.ofMillis(50))
+                    .pollInSameThread()
+                    .failFast("the guest stopped", () -> !t.alive().getAsBoolean())
+                    .until(() -> {
+                        String why = probe(t.host(), t.port(), Duration.ofSeconds(2));
+                        last.set(why);
+                        return why == null;
+                    });
+        } catch (TerminalFailureException e) {
+            throw new MachineLaunchException("Machine " + t.machine() + " stopped before its sshd answered on "
+                    + t.host() + ":" + t.port() + " (last attempt: " + last.get() + ")." + t.tail());
+        } catch (ConditionTimeoutException e) {
+            throw new MachineLaunchException("Machine " + t.machine() + ": sshd did not answer with an SSH-2.0 banner on "
+                    + t.host() + ":" + t.port() + " within " + timeout.toMillis() + " ms (last attempt: " + last.get()
+                    + "). Check that the image has an SSH server (packages = \"openssh-server\") and that ssh.socket"
+                    + " listens on that port, or use transport = Transport.CONSOLE." + t.tail());
+        }
+    }
+
+    /** Null when an SSH-2.0 banner came, else what happened instead. */
+    static String probe(String host, int port, Duration readTimeout) {
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress(host, port), (int) readTimeout.toMillis());
+            s.setSoTimeout((int) readTimeout.toMillis());
+            InputStream in = s.getInputStream();
+            StringBuilder line = new StringBuilder();
+            int c;
+            // RFC 4253: the server may send other lines before its identification string.
+            while ((c = in.read()) >= 0 && line.length() < 4096) {
+                if (c == '\n') {
+                    if (line.toString().startsWith("SSH-2.0")) {
+                        return null;
+                    }
+                    line.setLength(0);
+                } else {
+                    line.append((char) c);
+                }
+            }
+            return "the connection closed before an SSH-2.0 banner"
+                    + (line.length() > 0 ? " (got: " + line.toString().strip() + ")" : "");
+        } catch (java.net.SocketTimeoutException e) {
+            return "no SSH-2.0 banner within " + readTimeout.toMillis() + " ms";
+        } catch (java.net.ConnectException e) {
+            return "connection refused";
+        } catch (IOException e) {
+            return e.toString();
+        }
+    }
+}

@@ -1,0 +1,211 @@
+package io.github.bootimage.transport;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.github.bootimage.CommandFailedException;
+import io.github.bootimage.CommandTimeoutException;
+import io.github.bootimage.ExecRequest;
+import io.github.bootimage.ExecResult;
+import io.github.bootimage.MachineLaunchException;
+
+/** The SSH transport against an in-process MINA sshd running commands in a local shell. */
+class SshTransportTest {
+    private static final Duration T = Duration.ofSeconds(20);
+
+    @TempDir
+    Path tmp;
+    SshKeys keys;
+    SshTestServer server;
+    SshTransport ssh;
+
+    @BeforeEach
+    void start() throws Exception {
+        keys = SshKeys.generate(tmp.resolve("keys"));
+        server = new SshTestServer(keys.authorizedKey());
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        if (ssh != null) {
+            ssh.close();
+        }
+        server.close();
+    }
+
+    private SshTarget target(int port) {
+        return new SshTarget("test-vm", "127.0.0.1", port, "root", keys, List.of(server.hostKeyLine()),
+                () -> true, () -> "  | console line before the failure\n");
+    }
+
+    @Test
+    void execKeepsStdoutStderrExitCodeAndStdinApart() {
+        ssh = SshTransport.open(target(server.port()), T);
+        assertTrue(ssh.tcpNoDelay(), "TCP_NODELAY must be set on the SSH socket");
+        ExecResult r = ssh.exec(ExecRequest.of("sh", "-c", "echo out; echo err >&2; exit 42"), T);
+        assertEquals(42, r.exitCode());
+        assertEquals("out\n", r.stdout());
+        assertEquals("err\n", r.stderr());
+        String odd = "a b 'q' \"d\" $(x) `y` \n ü";
+        assertEquals(odd, ssh.exec(ExecRequest.of("printf", "%s", odd), T).stdout());
+        byte[] in = new byte[300_000];
+        for (int i = 0; i < in.length; i++) {
+            in[i] = (byte) ('a' + i % 26);
+        }
+        assertEquals(new String(in, StandardCharsets.US_ASCII), ssh.exec(ExecRequest.of("cat").withStdin(in), T).stdout());
+    }
+
+    @Test
+    void severalThreadsExecAtOnceOnOneConnection() throws Exception {
+        ssh = SshTransport.open(target(server.port()), T);
+        ExecutorService pool = Executors.newFixedThreadPool(12);
+        try {
+            List<Future<String>> fs = new ArrayList<>();
+            for (int i = 0; i < 60; i++) {
+                String n = Integer.toString(i);
+                fs.add(pool.submit(() -> ssh.exec(ExecRequest.of("sh", "-c", "sleep 0.05; echo " + n), T).stdout()));
+            }
+            for (int i = 0; i < fs.size(); i++) {
+                assertEquals(i + "\n", fs.get(i).get(60, TimeUnit.SECONDS));
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void authenticationRefused() {
+        server.acceptKeys = false;
+        MachineLaunchException e = assertThrows(MachineLaunchException.class, () -> SshTransport.open(target(server.port()), T));
+        assertTrue(e.getMessage().startsWith("Machine test-vm: SSH authentication refused at root@127.0.0.1:"
+                + server.port()), e.getMessage());
+        assertTrue(e.getMessage().contains("ssh.authorized_keys.root"), e.getMessage());
+        assertTrue(e.getMessage().contains("console line before the failure"), e.getMessage());
+    }
+
+    @Test
+    void connectionRefused() throws Exception {
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        int p = port;
+        MachineLaunchException e = assertThrows(MachineLaunchException.class,
+                () -> SshTransport.open(target(p), Duration.ofMillis(800)));
+        assertTrue(e.getMessage().startsWith("Machine test-vm: sshd did not answer with an SSH-2.0 banner on 127.0.0.1:"
+                + p + " within 800 ms (last attempt: connection refused)"), e.getMessage());
+        assertTrue(e.getMessage().contains("console line before the failure"), e.getMessage());
+    }
+
+    @Test
+    void silentPortTimesOutWaitingForTheBanner() throws Exception {
+        try (ServerSocket s = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            MachineLaunchException e = assertThrows(MachineLaunchException.class,
+                    () -> SshTransport.open(target(s.getLocalPort()), Duration.ofMillis(2500)));
+            assertTrue(e.getMessage().contains("did not answer with an SSH-2.0 banner"), e.getMessage());
+            assertTrue(e.getMessage().contains("no SSH-2.0 banner within 2000 ms"), e.getMessage());
+        }
+    }
+
+    @Test
+    void stoppedGuestFailsFast() {
+        long t = System.nanoTime();
+        MachineLaunchException e = assertThrows(MachineLaunchException.class,
+                () -> SshTransport.open(target(1).withAlive(() -> false), Duration.ofSeconds(30)));
+        assertTrue(e.getMessage().startsWith("Machine test-vm stopped before its sshd answered on 127.0.0.1:1"), e.getMessage());
+        assertTrue(System.nanoTime() - t < TimeUnit.SECONDS.toNanos(10), "must not wait for the whole timeout");
+    }
+
+    @Test
+    void unpinnedHostKeyIsRejected() throws Exception {
+        String other = SshTestServer.line(org.apache.sshd.common.config.keys.KeyUtils
+                .generateKeyPair("ecdsa-sha2-nistp256", 256).getPublic());
+        MachineLaunchException e = assertThrows(MachineLaunchException.class,
+                () -> SshTransport.open(target(server.port()).withHostKeys(List.of(other)), T));
+        assertTrue(e.getMessage().startsWith("Machine test-vm: SSH failed while connecting to root@127.0.0.1:"), e.getMessage());
+        assertTrue(e.getMessage().contains("host key") && e.getMessage().contains("pinned"), e.getMessage());
+    }
+
+    @Test
+    void commandTimeoutKillsTheProcessTreeAndTheConnectionStaysUsable() throws Exception {
+        ssh = SshTransport.open(target(server.port()), T);
+        String marker = "31.4159" + ProcessHandle.current().pid();
+        CommandTimeoutException e = assertThrows(CommandTimeoutException.class, () -> ssh.exec(
+                ExecRequest.of("sh", "-c", "sleep " + marker + " & sleep " + marker + "; echo never")
+                        .withTimeout(Duration.ofMillis(500)), T));
+        assertEquals("Command [sh -c 'sleep " + marker + " & sleep " + marker + "; echo never'] on machine test-vm (ssh)"
+                + " timed out after 500 ms and was killed with its child processes; the machine is still usable."
+                + " Pass a longer timeout with ExecRequest.withTimeout(...) or set bootimage.timeout.command.", e.getMessage());
+        assertEquals("ok\n", ssh.exec(ExecRequest.of("echo", "ok"), T).stdout());
+        Thread.sleep(200);
+        assertFalse(ProcessHandle.allProcesses().anyMatch(p -> p.info().commandLine().orElse("").contains(marker)),
+                "the command's child processes must be gone");
+    }
+
+    @Test
+    void connectionDroppedMidCommandNamesMachineAndCommandThenReconnects() throws Exception {
+        ssh = SshTransport.open(target(server.port()), T);
+        ExecutorService one = Executors.newSingleThreadExecutor();
+        try {
+            Future<ExecResult> f = one.submit(() -> ssh.exec(ExecRequest.of("sleep", "5"), T));
+            Thread.sleep(500);
+            server.dropConnections();
+            Exception ex = assertThrows(java.util.concurrent.ExecutionException.class, () -> f.get(20, TimeUnit.SECONDS));
+            CommandFailedException e = (CommandFailedException) ex.getCause();
+            assertTrue(e.getMessage().startsWith("Cannot run [sleep 5] on machine test-vm (ssh): the SSH connection to"
+                    + " root@127.0.0.1:" + server.port() + " dropped while it ran"), e.getMessage());
+            assertTrue(e.getMessage().contains("console line before the failure"), e.getMessage());
+        } finally {
+            one.shutdownNow();
+        }
+        assertEquals("back\n", ssh.exec(ExecRequest.of("echo", "back"), T).stdout());
+    }
+
+    @Test
+    void serverGoneForGoodNamesMachineCommandAndTheFailedReconnect() throws Exception {
+        ssh = SshTransport.open(target(server.port()), T);
+        server.close();
+        Thread.sleep(200);
+        CommandFailedException e = assertThrows(CommandFailedException.class, () -> ssh.exec(ExecRequest.of("uname", "-a"), T));
+        assertTrue(e.getMessage().startsWith("Cannot run [uname -a] on machine test-vm (ssh): the SSH connection had dropped"
+                + " and reconnecting failed: Machine test-vm: SSH failed while connecting to root@127.0.0.1:"), e.getMessage());
+        assertTrue(e.getMessage().contains("ConnectException"), e.getMessage());
+    }
+
+    @Test
+    void closeDeletesTheMachineKeys() {
+        ssh = SshTransport.open(target(server.port()), T);
+        assertTrue(java.nio.file.Files.exists(keys.privateKey()));
+        ssh.close();
+        assertFalse(java.nio.file.Files.exists(keys.dir()), "the key pair must be gone after close");
+        ssh = null;
+    }
+
+    @Test
+    void execAfterCloseSaysSo() {
+        ssh = SshTransport.open(target(server.port()), T);
+        ssh.close();
+        CommandFailedException e = assertThrows(CommandFailedException.class, () -> ssh.exec(ExecRequest.of("true"), T));
+        assertTrue(e.getMessage().startsWith("Cannot run [true] on machine test-vm (ssh): the transport was closed"),
+                e.getMessage());
+        ssh = null;
+    }
+}
