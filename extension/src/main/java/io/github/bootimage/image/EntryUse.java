@@ -43,7 +43,8 @@ public final class EntryUse implements AutoCloseable {
             if (h == null) {
                 try {
                     Files.createDirectories(lockFile(e).getParent());
-                    FileChannel ch = FileChannel.open(lockFile(e), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                    FileChannel ch = FileChannel.open(lockFile(e), StandardOpenOption.CREATE, StandardOpenOption.READ,
+                            StandardOpenOption.WRITE);
                     try {
                         h = new Held(ch, ch.lock(0, Long.MAX_VALUE, true), 0);
                     } catch (IOException | RuntimeException ex) {
