@@ -18,7 +18,8 @@ import picocli.CommandLine.Option;
 /** Entry point of the {@code bootimage} command. */
 @Command(name = "bootimage", mixinStandardHelpOptions = true, version = "bootimage 0.1.0",
         description = "Run JUnit suites inside real OS images built with mkosi, across distributions.",
-        subcommands = {Main.BenchCommand.class})
+        subcommands = {TestCommand.class, BuildCommand.class, ImagesCommand.class, PruneCommand.class,
+                ShellCommand.class, DoctorCommand.class, Main.BenchCommand.class})
 public final class Main implements Callable<Integer> {
 
     @Override
@@ -28,7 +29,21 @@ public final class Main implements Callable<Integer> {
     }
 
     public static void main(String[] args) {
-        System.exit(new CommandLine(new Main()).execute(args));
+        System.exit(run(args));
+    }
+
+    /** Runs the command line and returns the exit code: 0 success, 1 test or build failure, 2 bad usage. */
+    public static int run(String... args) {
+        CommandLine cl = new CommandLine(new Main());
+        cl.setCaseInsensitiveEnumValuesAllowed(true);
+        cl.setExecutionExceptionHandler((e, line, parsed) -> {
+            if (e instanceof IllegalArgumentException) {
+                line.getErr().println("bootimage " + line.getCommandName() + ": " + e.getMessage());
+                return 2;
+            }
+            throw e;
+        });
+        return cl.execute(args);
     }
 
     /** {@code bootimage bench}: every benchmark in one table, with raw baselines and ratios, also as JSON. */
