@@ -83,12 +83,16 @@ final class KvmProbe {
     static Result run(String qemu, String accel, Path kernel, int seconds) throws IOException, InterruptedException {
         List<String> cmd = List.of(qemu, "-accel", accel, "-M", "q35", "-m", "256", "-nodefaults", "-display", "none",
                 "-no-reboot", "-serial", "stdio", "-kernel", kernel.toString(), "-append", "console=ttyS0 panic=-1");
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        Process p = new ProcessBuilder(cmd).start();
         long t0 = System.nanoTime();
         StringBuilder out = new StringBuilder();
-        Thread reader = new Thread(() -> read(p.getInputStream(), out), "kvm-probe-reader");
-        reader.setDaemon(true);
-        reader.start();
+        StringBuilder errors = new StringBuilder();
+        Thread reader = new Thread(() -> read(p.getInputStream(), out), "kvm-probe-console");
+        Thread errReader = new Thread(() -> read(p.getErrorStream(), errors), "kvm-probe-stderr");
+        for (Thread t : List.of(reader, errReader)) {
+            t.setDaemon(true);
+            t.start();
+        }
         try {
             long deadline = t0 + TimeUnit.SECONDS.toNanos(seconds);
             while (System.nanoTime() < deadline) {
@@ -99,7 +103,11 @@ final class KvmProbe {
                 if (s.contains("Linux version")) {
                     return new Result(true, "guest kernel started in " + (System.nanoTime() - t0) / 1_000_000 + " ms");
                 }
-                if (s.contains("KVM internal error") || !p.isAlive()) {
+                boolean internal;
+                synchronized (errors) {
+                    internal = errors.indexOf("KVM internal error") >= 0 || s.contains("KVM internal error");
+                }
+                if (internal || !p.isAlive()) {
                     break;
                 }
                 Thread.sleep(50);
@@ -110,30 +118,33 @@ final class KvmProbe {
                 p.destroyForcibly().waitFor(3, TimeUnit.SECONDS);
             }
             reader.join(1000);
+            errReader.join(1000);
         }
-        String s;
+        String console;
+        String err;
         synchronized (out) {
-            s = out.toString();
+            console = out.toString();
         }
-        return new Result(false, explain(s, seconds));
+        synchronized (errors) {
+            err = errors.toString();
+        }
+        return new Result(false, explain(console, err, seconds));
     }
 
-    private static String explain(String output, int seconds) {
-        List<String> lines = output.lines().map(String::strip).filter(l -> !l.isEmpty())
+    private static String explain(String console, String stderr, int seconds) {
+        List<String> errs = stderr.lines().map(String::strip).filter(l -> !l.isEmpty())
                 .filter(l -> !l.contains("terminating on signal")).toList();
-        for (String l : lines) {
-            if (l.contains("KVM internal error") || l.contains("Could not access KVM") || l.contains("failed to initialize kvm")) {
+        for (String l : errs) {
+            if (l.contains("KVM internal error") || l.contains("Could not access KVM") || l.contains("failed to initialize kvm")
+                    || l.contains("error")) {
                 return l;
             }
         }
-        for (String l : lines) {
-            if (l.startsWith("qemu-system") && l.contains("error")) {
-                return l;
-            }
-        }
-        String last = lines.isEmpty() ? "(nothing)" : lines.get(lines.size() - 1);
-        return "the guest made no progress in " + seconds + " s: its console stopped at \"" + MatrixReport.shorten(last, 80)
-                + "\" without reaching the kernel banner (typical of nested virtualisation that KVM cannot run)";
+        List<String> lines = console.lines().map(String::strip).filter(l -> !l.isEmpty()).toList();
+        String where = lines.isEmpty() ? "it printed nothing on its console"
+                : "its console stopped at \"" + MatrixReport.shorten(lines.get(lines.size() - 1), 80) + "\"";
+        return "the guest made no progress in " + seconds + " s: " + where + ", the kernel never printed its banner"
+                + " (typical of nested virtualisation that KVM cannot run)";
     }
 
     private static void read(InputStream in, StringBuilder out) {

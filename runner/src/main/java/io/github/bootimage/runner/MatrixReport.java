@@ -33,8 +33,9 @@ final class MatrixReport {
         for (int i = 0; i < cols.size(); i++) {
             head.append(" | ").append(pad(cols.get(i), widths.get(i)));
         }
-        out.println(head);
-        out.println("-".repeat(head.length()));
+        String header = head.toString().stripTrailing();
+        out.println(header);
+        out.println("-".repeat(header.length()));
         int pass = 0;
         int fail = 0;
         int skip = 0;
