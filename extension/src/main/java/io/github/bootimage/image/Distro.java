@@ -43,13 +43,14 @@ public record Distro(String name, String defaultRelease, List<String> releases, 
                     "opensuse", "cronie"));
 
     static {
-        List<String> deb = List.of("systemd", "systemd-sysv", "dbus", "udev", "bash", "coreutils");
+        // "login": agetty's autologin runs /bin/login, which trixie no longer installs as essential.
+        List<String> deb = List.of("systemd", "systemd-sysv", "dbus", "udev", "bash", "coreutils", "login");
         List<String> rpm = List.of("systemd", "util-linux", "bash", "coreutils", "dbus");
         register(new Distro("debian", "bookworm", List.of("bullseye", "bookworm", "trixie", "testing", "sid"),
                 PackageManager.DPKG, deb, List.of("openssh-server"),
                 List.of("linux-image-cloud-amd64", "initramfs-tools"), "http://deb.debian.org/debian/"));
         register(new Distro("ubuntu", "noble", List.of("jammy", "noble", "oracular", "plucky"),
-                PackageManager.DPKG, List.of("systemd", "systemd-sysv", "dbus", "udev", "bash", "coreutils"),
+                PackageManager.DPKG, List.of("systemd", "systemd-sysv", "dbus", "udev", "bash", "coreutils", "login"),
                 List.of("openssh-server"), List.of("linux-virtual", "initramfs-tools"),
                 "http://archive.ubuntu.com/ubuntu/"));
         register(new Distro("fedora", "41", List.of("39", "40", "41", "42", "rawhide"), PackageManager.RPM,
