@@ -22,6 +22,21 @@ import picocli.CommandLine.Option;
                 ShellCommand.class, DoctorCommand.class, Main.BenchCommand.class})
 public final class Main implements Callable<Integer> {
 
+    /** Logs the extension's INFO lines (backend choice, boot times) when given; WARNING and above otherwise. */
+    @Option(names = {"-v", "--verbose"}, scope = CommandLine.ScopeType.INHERIT,
+            description = "Also print the extension's INFO log (backend choices, boot times).")
+    void setVerbose(boolean verbose) {
+        logLevel(verbose ? java.util.logging.Level.INFO : java.util.logging.Level.WARNING);
+    }
+
+    private static void logLevel(java.util.logging.Level level) {
+        java.util.logging.Logger root = java.util.logging.Logger.getLogger("");
+        root.setLevel(level);
+        for (java.util.logging.Handler h : root.getHandlers()) {
+            h.setLevel(level);
+        }
+    }
+
     @Override
     public Integer call() {
         CommandLine.usage(this, System.out);
@@ -34,6 +49,7 @@ public final class Main implements Callable<Integer> {
 
     /** Runs the command line and returns the exit code: 0 success, 1 test or build failure, 2 bad usage. */
     public static int run(String... args) {
+        logLevel(java.util.logging.Level.WARNING);
         CommandLine cl = new CommandLine(new Main());
         cl.setCaseInsensitiveEnumValuesAllowed(true);
         cl.setExecutionExceptionHandler((e, line, parsed) -> {

@@ -143,8 +143,10 @@ final class TestCommand implements Callable<Integer> {
         me.setContextClassLoader(loader);
         try {
             List<String> toRun = new ArrayList<>();
+            Map<Object, String> prebuilt = new java.util.HashMap<>();
             for (String name : classNames) {
-                if (distro.equals(MatrixPlan.HOST) || prebuild(Class.forName(name, false, loader), distro, prefix, results, err)) {
+                if (distro.equals(MatrixPlan.HOST)
+                        || prebuild(Class.forName(name, false, loader), distro, prefix, results, err, prebuilt)) {
                     toRun.add(name);
                 }
             }
@@ -171,11 +173,21 @@ final class TestCommand implements Callable<Integer> {
     }
 
     /** Builds the class's image before its tests run; false (with a FAIL or SKIP row) when it cannot be built. */
-    private boolean prebuild(Class<?> type, String distro, String prefix, MatrixResults results, PrintStream err) {
+    private boolean prebuild(Class<?> type, String distro, String prefix, MatrixResults results, PrintStream err,
+                             Map<Object, String> done) {
         var r = ImageRequests.forClass(type, distro);
         if (r.isEmpty()) {
             return true;
         }
+        Object key = List.of(r.get().spec(), r.get().boot(), r.get().transport());
+        String earlier = done.get(key);
+        if (earlier != null) {
+            if (!earlier.isEmpty()) {
+                results.add(new Outcome(distro, simple(type) + ".*", Status.FAIL, java.time.Duration.ZERO, earlier));
+            }
+            return earlier.isEmpty();
+        }
+        done.put(key, "");
         long t0 = System.nanoTime();
         MachineFactory f = config.factory();
         try {
@@ -187,6 +199,7 @@ final class TestCommand implements Callable<Integer> {
             err.println(prefix + "mirror unreachable: " + MatrixResults.firstLine(e));
             return true;
         } catch (BootImageException | IllegalArgumentException e) {
+            done.put(key, MatrixResults.firstLine(e));
             results.add(new Outcome(distro, simple(type) + ".*", Status.FAIL,
                     java.time.Duration.ofNanos(System.nanoTime() - t0), MatrixResults.firstLine(e)));
             return false;
