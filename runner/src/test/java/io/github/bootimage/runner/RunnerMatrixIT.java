@@ -90,6 +90,18 @@ class RunnerMatrixIT {
     }
 
     @Test
+    void buildPrebuildsTheImagesOfTheSelectedTestsAndFailsFastOnAnUnreachableMirror() throws Exception {
+        Result r = RunnerSupport.run("build", "--tests", "--cp", RunnerSupport.testClasses().toString(), "--class", FIXTURE,
+                "--cache-dir", RunnerSupport.cacheDir().toString());
+        assertEquals(1, r.code(), r::toString);
+        assertTrue(Pattern.compile("\\[1/2\\] image debian:bookworm: (cached|built in \\d+ s) \\(debian-bookworm-[0-9a-f]{12}\\)\n")
+                .matcher(r.out()).find(), r::toString);
+        assertTrue(r.out().contains("[2/2] FAILED fedora:41: " + FEDORA), r::toString);
+        assertTrue(r.out().endsWith("1 image(s) ready, 1 failed; cache " + RunnerSupport.cacheDir().toAbsolutePath().normalize() + "\n"), r::toString);
+        assertTrue(r.millis() < 120_000 || r.out().contains("built in"), "a cached bookworm and an unreachable fedora take seconds: " + r);
+    }
+
+    @Test
     void shardsSplitTheCellsAndTheirXmlMergesWithoutClashes() throws Exception {
         Result one = test("--distro", "fedora:41", "--distro", "arch", "--unavailable", "skip", "--shard", "1/2");
         Result two = test("--distro", "fedora:41", "--distro", "arch", "--unavailable", "skip", "--shard", "2/2");
