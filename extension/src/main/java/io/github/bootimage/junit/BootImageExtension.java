@@ -130,7 +130,7 @@ public final class BootImageExtension implements BeforeAllCallback, BeforeClassT
             throw new ParameterResolutionException("Parameter [" + pc.getParameter().getName() + "] of " + method
                     + " asks for a machine outside the distributions of @DistroMatrix on "
                     + ec.getRequiredTestClass().getSimpleName() + ": @BeforeAll/@AfterAll run once for all of them."
-                    + " Use @BeforeClassTemplateInvocation/@AfterClassTemplateInvocation, which run per distribution.");
+                    + " Take the Machine in @BeforeEach/@AfterEach or in the tests: there it is the distribution's machine.");
         }
         Optional<BootImage> onClass = classDeclaration(ec);
         if (onClass.isEmpty()) {

@@ -37,6 +37,11 @@ class MatrixIT {
     static class ClassOverDebian {
         static final Map<String, String> MACHINES = new ConcurrentHashMap<>();
 
+        @org.junit.jupiter.api.BeforeEach
+        void beforeEachGetsTheEntrysMachine(Machine m) {
+            MACHINES.merge(m.info().release(), m.name(), MatrixIT::same);
+        }
+
         @Test
         void seesItsOwnRelease(Machine m) {
             assertEquals(m.info().release(), m.osRelease().get("VERSION_CODENAME"));

@@ -66,6 +66,17 @@ class DistroMatrixTest {
         }
     }
 
+    @DistroMatrix({"fedora:41"})
+    static class BeforeAllAsksForAMachine {
+        @org.junit.jupiter.api.BeforeAll
+        static void setUp(Machine m) {
+        }
+
+        @Test
+        void t() {
+        }
+    }
+
     @DistroMatrix({"debian:bookworm", "gentoo:latest"})
     static class UnknownDistro {
         @Test
@@ -153,6 +164,16 @@ class DistroMatrixTest {
                 && e.getPayload(TestExecutionResult.class).orElseThrow().getStatus() == TestExecutionResult.Status.ABORTED).toList();
         assertEquals(List.of("[fedora:41]", "[arch:rolling]"), aborted.stream().map(e -> e.getTestDescriptor().getDisplayName()).toList());
         assertTrue(reason(aborted.get(1)).orElseThrow().contains("The package mirror of arch (" + DEAD + ")"));
+    }
+
+    @Test
+    void beforeAllGetsNoMachineInAClassMatrixAndIsToldWhatToUseInstead() {
+        Events ev = run(BeforeAllAsksForAMachine.class, Map.of());
+        String msg = ev.filter(e -> e.getType() == EventType.FINISHED && reason(e).isPresent()).findFirst()
+                .flatMap(DistroMatrixTest::reason).orElseThrow();
+        assertTrue(msg.endsWith("asks for a machine outside the distributions of @DistroMatrix on BeforeAllAsksForAMachine:"
+                + " @BeforeAll/@AfterAll run once for all of them. Take the Machine in @BeforeEach/@AfterEach or in the"
+                + " tests: there it is the distribution's machine."), msg);
     }
 
     @Test
