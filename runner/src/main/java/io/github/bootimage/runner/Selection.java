@@ -94,6 +94,18 @@ public final class Selection {
         return out;
     }
 
+    /** Every {@code --class} loads, or an exception names the one that does not and the classpath. */
+    void checkClasses(ClassLoader loader) {
+        for (String c : classes) {
+            try {
+                Class.forName(c, false, loader);
+            } catch (ClassNotFoundException | LinkageError e) {
+                throw new IllegalArgumentException("Test class '" + c + "' is not on the test classpath " + entries()
+                        + ": check the name (package included) and --classpath", e);
+            }
+        }
+    }
+
     /** Closes a loader, reporting (not hiding) a failure. */
     static void close(URLClassLoader l) {
         try {

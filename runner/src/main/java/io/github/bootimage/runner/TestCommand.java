@@ -96,8 +96,22 @@ final class TestCommand implements Callable<Integer> {
         ClassLoader before = Thread.currentThread().getContextClassLoader();
         try {
             Thread.currentThread().setContextClassLoader(planLoader);
-            TestPlan tp = LauncherFactory.create().discover(request(selection.selectors(planLoader), params, null).build());
+            selection.checkClasses(planLoader);
+            TestPlan tp;
+            try {
+                tp = LauncherFactory.create().discover(request(selection.selectors(planLoader), params, null).build());
+            } catch (RuntimeException e) {
+                if (e.getClass().getSimpleName().equals("DiscoveryIssueException")) {
+                    throw new IllegalArgumentException("Test discovery failed: " + e.getMessage().lines().limit(4)
+                            .map(String::strip).reduce((a, b) -> a + " " + b).orElse(e.toString()), e);
+                }
+                throw e;
+            }
             plan = MatrixPlan.of(tp, distros);
+            if (plan.cells().isEmpty()) {
+                throw new IllegalArgumentException("No test classes found in the selection (classes " + selection.classes
+                        + ", packages " + selection.packages + ", classpath " + selection.entries() + ")");
+            }
         } finally {
             Thread.currentThread().setContextClassLoader(before);
         }

@@ -99,6 +99,13 @@ class CacheCommandsTest {
                 run("prune", "--cache-dir", cache.toString()).err());
         assertThrows(IllegalArgumentException.class, () -> CacheEntries.parseSize("ten gigs"));
         assertEquals(10L << 30, CacheEntries.parseSize("10G"));
+        Run c = run("test", "--cp", cache.toString(), "-c", "does.not.Exist");
+        assertEquals(2, c.code());
+        assertEquals("bootimage test: Test class 'does.not.Exist' is not on the test classpath [" + cache
+                + "]: check the name (package included) and --classpath\n", c.err());
+        Run p = run("test", "--cp", cache.toString(), "-p", "no.such.pkg");
+        assertEquals("bootimage test: No test classes found in the selection (classes [], packages [no.such.pkg],"
+                + " classpath [" + cache + "])\n", p.err());
         Run t = run("test", "--cp", cache.resolve("missing").toString());
         assertEquals(2, t.code());
         assertEquals("bootimage test: Classpath entry " + cache.resolve("missing")
