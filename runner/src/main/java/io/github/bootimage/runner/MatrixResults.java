@@ -88,6 +88,13 @@ final class MatrixResults implements TestExecutionListener {
             case FAILED -> Status.FAIL;
         };
         String reason = result.getThrowable().map(MatrixResults::firstLine).orElse("");
+        if (!id.isTest() && s == Status.PASS && className(id.getSource()).isPresent() && ranTests.containsKey(id.getUniqueId())
+                && !id.getUniqueIdObject().getLastSegment().getType().equals("class-template")) {
+            synchronized (progress) {
+                progress.printf("[%s] %s done in %s (boot and tear-down included)%n", distro,
+                        row(id).orElse("").replace(".*", ""), MatrixReport.seconds(took));
+            }
+        }
         if (id.isTest()) {
             record(id, s, took, reason);
         } else if (s != Status.PASS && !ranTests.containsKey(id.getUniqueId())) {
