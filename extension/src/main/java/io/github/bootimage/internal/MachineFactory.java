@@ -23,6 +23,7 @@ import io.github.bootimage.boot.NspawnBackend;
 import io.github.bootimage.boot.QemuBackend;
 import io.github.bootimage.boot.Reaper;
 import io.github.bootimage.boot.RunningGuest;
+import io.github.bootimage.image.EntryUse;
 import io.github.bootimage.image.Image;
 import io.github.bootimage.image.ImageCache;
 import io.github.bootimage.image.ImageSpec;
@@ -156,6 +157,22 @@ public final class MachineFactory {
         Transport requested = request.transport() == Transport.AUTO ? settings.transport() : request.transport();
         ImageSpec spec = effectiveSpec(request.spec(), boot, requested);
         Image image = cache().resolve(spec);
+        EntryUse use = EntryUse.acquire(image.entry());
+        if (!ImageCache.isComplete(image.entry())) { // pruned between resolve and acquire: build it again
+            use.close();
+            image = cache().resolve(spec);
+            use = EntryUse.acquire(image.entry());
+        }
+        try {
+            return boot(request, boot, requested, spec, image, use);
+        } catch (RuntimeException e) {
+            use.close();
+            throw e;
+        }
+    }
+
+    private DefaultMachine boot(MachineRequest request, Boot boot, Transport requested, ImageSpec spec, Image image,
+                                EntryUse use) {
         Transport transport = requested != Transport.AUTO ? requested
                 : spec.hasSshServer() ? Transport.SSH : Transport.CONSOLE;
         BootBackend backend = boot == Boot.NSPAWN ? nspawn : qemu;
@@ -214,6 +231,7 @@ public final class MachineFactory {
                     LIVE.remove(self[0]);
                     reaper().unregister(name);
                     release(sshPort);
+                    use.close();
                 });
         LIVE.add(self[0]);
         return self[0];

@@ -8,6 +8,7 @@ import java.util.Optional;
 import java.util.function.Predicate;
 
 import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.BeforeClassTemplateInvocationCallback;
 import org.junit.jupiter.api.extension.BeforeEachCallback;
 import org.junit.jupiter.api.extension.ExtensionConfigurationException;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -29,20 +30,36 @@ import io.github.bootimage.Machine;
  * become machines that live in the {@link ExtensionContext.Store} of the class or the test, and are
  * closed by JUnit when that context ends. Activated through {@code @BootImage}; not for direct use.
  */
-public final class BootImageExtension implements BeforeAllCallback, BeforeEachCallback, ParameterResolver,
-        TestExecutionExceptionHandler {
+public final class BootImageExtension implements BeforeAllCallback, BeforeClassTemplateInvocationCallback,
+        BeforeEachCallback, ParameterResolver, TestExecutionExceptionHandler {
 
     static final ExtensionContext.Namespace NAMESPACE = ExtensionContext.Namespace.create(BootImageExtension.class);
 
     @Override
     public void beforeAll(ExtensionContext context) {
         Class<?> testClass = context.getRequiredTestClass();
+        if (MatrixSupport.isClassMatrix(testClass) && MatrixSupport.entry(context).isEmpty()) {
+            return; // the class template itself: machines come per distribution, in beforeClassTemplateInvocation
+        }
         injectFields(context, null, testClass, ModifierSupport::isStatic);
         Optional<BootImage> declared = classDeclaration(context);
         if (declared.isPresent() && declared.get().lifecycle() == Lifecycle.PER_CLASS
-                && context.getStore(NAMESPACE).get(ClassMachineKey.INSTANCE) == null
+                && context.getStore(NAMESPACE).get(MatrixSupport.key(context, ClassMachineKey.INSTANCE)) == null
                 && !hasNestedParent(context)) {
             // Boot eagerly, so a class whose image cannot boot fails once, in its set-up.
+            classMachine(context);
+        }
+    }
+
+    /** A class matrix invocation: static fields and the class machine of this distribution, booted eagerly. */
+    @Override
+    public void beforeClassTemplateInvocation(ExtensionContext context) {
+        if (MatrixSupport.entry(context).isEmpty()) {
+            return;
+        }
+        injectFields(context, null, context.getRequiredTestClass(), ModifierSupport::isStatic);
+        Optional<BootImage> declared = classDeclaration(context);
+        if (declared.isPresent() && declared.get().lifecycle() == Lifecycle.PER_CLASS) {
             classMachine(context);
         }
     }
@@ -51,6 +68,10 @@ public final class BootImageExtension implements BeforeAllCallback, BeforeEachCa
     public void beforeEach(ExtensionContext context) {
         for (Object instance : context.getRequiredTestInstances().getAllInstances()) {
             injectFields(context, instance, instance.getClass(), ModifierSupport::isNotStatic);
+        }
+        if (methodMatrix(context) && MatrixSupport.takesPlainMachine(context.getRequiredTestMethod())) {
+            // Boot before the test, so an unreachable mirror aborts (skips) it instead of failing its parameter.
+            methodMachine(context);
         }
     }
 
@@ -68,10 +89,10 @@ public final class BootImageExtension implements BeforeAllCallback, BeforeEachCa
                         + " the extension can assign the machine");
             }
             BootImage a = AnnotationSupport.findAnnotation(field, BootImage.class).orElseThrow();
-            boolean perMethod = instance != null && a.lifecycle() == Lifecycle.PER_METHOD;
+            boolean perMethod = instance != null && (a.lifecycle() == Lifecycle.PER_METHOD || methodMatrix(context));
             ExtensionContext owner = perMethod ? context : classContext(context);
-            Machine m = Machines.getOrBoot(owner, "field:" + field.toGenericString(),
-                    () -> Specs.request(a, where, context.getDisplayName()));
+            Machine m = Machines.getOrBoot(owner, MatrixSupport.key(context, "field:" + field.toGenericString()),
+                    () -> MatrixSupport.request(context, a, where));
             try {
                 ReflectionSupport.makeAccessible(field).set(instance, m);
             } catch (IllegalAccessException e) {
@@ -98,13 +119,19 @@ public final class BootImageExtension implements BeforeAllCallback, BeforeEachCa
         if (own.isPresent()) {
             String where = "parameter [" + pc.getParameter().getName() + "] of " + method;
             boolean classLevel = ec.getTestMethod().isEmpty();
-            return Machines.getOrBoot(classLevel ? classContext(ec) : ec, "param:" + pc.getDeclaringExecutable() + "#" + pc.getIndex(),
-                    () -> Specs.request(own.get(), where, ec.getDisplayName()));
+            return Machines.getOrBoot(classLevel ? classContext(ec) : ec,
+                    MatrixSupport.key(ec, "param:" + pc.getDeclaringExecutable() + "#" + pc.getIndex()),
+                    () -> MatrixSupport.request(ec, own.get(), where));
         }
         Optional<BootImage> onMethod = ec.getTestMethod().flatMap(m -> AnnotationSupport.findAnnotation(m, BootImage.class));
-        if (onMethod.isPresent()) {
-            return Machines.getOrBoot(ec, MethodMachineKey.INSTANCE,
-                    () -> Specs.request(onMethod.get(), "method " + method, ec.getDisplayName()));
+        if (onMethod.isPresent() || (methodMatrix(ec) && ec.getTestMethod().isPresent())) {
+            return methodMachine(ec);
+        }
+        if (MatrixSupport.isClassMatrix(ec.getRequiredTestClass()) && MatrixSupport.entry(ec).isEmpty()) {
+            throw new ParameterResolutionException("Parameter [" + pc.getParameter().getName() + "] of " + method
+                    + " asks for a machine outside the distributions of @DistroMatrix on "
+                    + ec.getRequiredTestClass().getSimpleName() + ": @BeforeAll/@AfterAll run once for all of them."
+                    + " Take the Machine in @BeforeEach/@AfterEach or in the tests: there it is the distribution's machine.");
         }
         Optional<BootImage> onClass = classDeclaration(ec);
         if (onClass.isEmpty()) {
@@ -112,8 +139,8 @@ public final class BootImageExtension implements BeforeAllCallback, BeforeEachCa
                     + pc.getParameter().getName() + "] of " + method + ": annotate the class, the method or the"
                     + " parameter with @BootImage(distro = ...)");
         }
-        if (onClass.get().lifecycle() == Lifecycle.PER_METHOD && ec.getTestMethod().isPresent()) {
-            return Machines.getOrBoot(ec, MethodMachineKey.INSTANCE,
+        if ((onClass.get().lifecycle() == Lifecycle.PER_METHOD || methodMatrix(ec)) && ec.getTestMethod().isPresent()) {
+            return Machines.getOrBoot(ec, MatrixSupport.key(ec, MethodMachineKey.INSTANCE),
                     () -> MatrixSupport.request(ec, onClass.get(), "class " + ec.getRequiredTestClass().getSimpleName()));
         }
         if (onClass.get().lifecycle() == Lifecycle.PER_METHOD) {
@@ -158,26 +185,48 @@ public final class BootImageExtension implements BeforeAllCallback, BeforeEachCa
         return r.length() > 100 ? r.substring(0, 100) : r;
     }
 
+    /** The machine of one test: its method's declaration, else the class's (or a matrix's defaults). */
+    private Machine methodMachine(ExtensionContext ec) {
+        java.lang.reflect.Method m = ec.getRequiredTestMethod();
+        Optional<BootImage> onMethod = AnnotationSupport.findAnnotation(m, BootImage.class);
+        BootImage a = onMethod.or(() -> classDeclaration(ec)).orElse(MatrixSupport.DEFAULTS);
+        String where = onMethod.isPresent() ? "method " + m.getName() : "class " + ec.getRequiredTestClass().getSimpleName();
+        return Machines.getOrBoot(ec, MatrixSupport.key(ec, MethodMachineKey.INSTANCE), () -> MatrixSupport.request(ec, a, where));
+    }
+
     private Machine classMachine(ExtensionContext ec) {
         BootImage a = classDeclaration(ec).orElseThrow();
         ExtensionContext owner = classContext(ec);
-        return Machines.getOrBoot(owner, ClassMachineKey.INSTANCE,
+        return Machines.getOrBoot(owner, MatrixSupport.key(ec, ClassMachineKey.INSTANCE),
                 () -> MatrixSupport.request(ec, a, "class " + ec.getRequiredTestClass().getSimpleName()));
     }
 
-    /** The outermost class context that declares @BootImage, so nested classes share its machine. */
+    /**
+     * The outermost class context that declares @BootImage, so nested classes share its machine; inside
+     * a class matrix, never above the matrix invocation, so each distribution gets its own machine.
+     */
     private static ExtensionContext classContext(ExtensionContext ec) {
         ExtensionContext c = ec;
         while (c.getTestMethod().isPresent() && c.getParent().isPresent()) {
             c = c.getParent().get();
         }
+        String matrixOwner = MatrixSupport.entry(ec).filter(e -> !e.perTest()).map(MatrixEntry::ownerId).orElse(null);
         ExtensionContext best = c;
         for (ExtensionContext p = c; p.getParent().isPresent() && p.getTestClass().isPresent(); p = p.getParent().get()) {
-            if (AnnotationSupport.findAnnotation(p.getRequiredTestClass(), BootImage.class).isPresent()) {
+            boolean isMatrixInvocation = p.getUniqueId().equals(matrixOwner);
+            if (isMatrixInvocation || AnnotationSupport.findAnnotation(p.getRequiredTestClass(), BootImage.class).isPresent()) {
                 best = p;
+            }
+            if (isMatrixInvocation) {
+                break;
             }
         }
         return best;
+    }
+
+    /** Whether this context runs inside a method matrix (one machine per invocation). */
+    private static boolean methodMatrix(ExtensionContext ec) {
+        return MatrixSupport.entry(ec).map(MatrixEntry::perTest).orElse(false);
     }
 
     private static boolean hasNestedParent(ExtensionContext ec) {
@@ -195,7 +244,7 @@ public final class BootImageExtension implements BeforeAllCallback, BeforeEachCa
                 return a;
             }
         }
-        return Optional.empty();
+        return MatrixSupport.entry(ec).map(e -> MatrixSupport.DEFAULTS);
     }
 
     enum ClassMachineKey { INSTANCE }

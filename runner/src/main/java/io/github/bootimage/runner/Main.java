@@ -18,8 +18,24 @@ import picocli.CommandLine.Option;
 /** Entry point of the {@code bootimage} command. */
 @Command(name = "bootimage", mixinStandardHelpOptions = true, version = "bootimage 0.1.0",
         description = "Run JUnit suites inside real OS images built with mkosi, across distributions.",
-        subcommands = {Main.BenchCommand.class})
+        subcommands = {TestCommand.class, BuildCommand.class, ImagesCommand.class, PruneCommand.class,
+                ShellCommand.class, DoctorCommand.class, Main.BenchCommand.class})
 public final class Main implements Callable<Integer> {
+
+    /** Logs the extension's INFO lines (backend choice, boot times) when given; WARNING and above otherwise. */
+    @Option(names = {"-v", "--verbose"}, scope = CommandLine.ScopeType.INHERIT,
+            description = "Also print the extension's INFO log (backend choices, boot times).")
+    void setVerbose(boolean verbose) {
+        logLevel(verbose ? java.util.logging.Level.INFO : java.util.logging.Level.WARNING);
+    }
+
+    private static void logLevel(java.util.logging.Level level) {
+        java.util.logging.Logger root = java.util.logging.Logger.getLogger("");
+        root.setLevel(level);
+        for (java.util.logging.Handler h : root.getHandlers()) {
+            h.setLevel(level);
+        }
+    }
 
     @Override
     public Integer call() {
@@ -28,7 +44,22 @@ public final class Main implements Callable<Integer> {
     }
 
     public static void main(String[] args) {
-        System.exit(new CommandLine(new Main()).execute(args));
+        System.exit(run(args));
+    }
+
+    /** Runs the command line and returns the exit code: 0 success, 1 test or build failure, 2 bad usage. */
+    public static int run(String... args) {
+        logLevel(java.util.logging.Level.WARNING);
+        CommandLine cl = new CommandLine(new Main());
+        cl.setCaseInsensitiveEnumValuesAllowed(true);
+        cl.setExecutionExceptionHandler((e, line, parsed) -> {
+            if (e instanceof IllegalArgumentException) {
+                line.getErr().println("bootimage " + line.getCommandName() + ": " + e.getMessage());
+                return 2;
+            }
+            throw e;
+        });
+        return cl.execute(args);
     }
 
     /** {@code bootimage bench}: every benchmark in one table, with raw baselines and ratios, also as JSON. */

@@ -1,0 +1,58 @@
+package io.github.bootimage.it;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.github.bootimage.BootImageException;
+import io.github.bootimage.boot.HostCapabilities;
+import io.github.bootimage.image.ImageCache;
+import io.github.bootimage.image.ImageSpec;
+import io.github.bootimage.image.MirrorCheck;
+import io.github.bootimage.image.MkosiBuilder;
+import io.github.bootimage.image.MkosiVersion;
+
+/** A cache on a file system too small for an image: a clear message and nothing half-written. */
+class BadInputIT {
+
+    @Test
+    void aFullCacheFileSystemSaysSoAndLeavesNothing(@TempDir Path dir) throws Exception {
+        assumeTrue(HostCapabilities.isRoot(), "mounting a tmpfs needs root");
+        Path mnt = Files.createDirectories(dir.resolve("tiny"));
+        Process mount = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", mnt.toString()).inheritIO().start();
+        assumeTrue(mount.waitFor() == 0, "tmpfs could not be mounted");
+        try {
+            var f = ImageTier.factory();
+            ImageCache cache = new ImageCache(mnt, MkosiVersion.detect(f.runner()),
+                    new MkosiBuilder(f.runner(), mnt, java.time.Duration.ofMinutes(10), false), MirrorCheck.none());
+            ImageSpec spec = ImageSpec.of("debian", "bookworm");
+            BootImageException e = assertThrows(BootImageException.class, () -> cache.resolve(spec));
+            String m = e.getMessage();
+            assertTrue(m.contains("No space left on device") || m.contains("is full"), m);
+            assertFalse(ImageCache.isComplete(cache.entryOf(spec)));
+            assertFalse(Files.exists(cache.entryOf(spec)), "no entry was published");
+            try (var s = Files.list(mnt.resolve(".tmp"))) {
+                assertTrue(s.toList().isEmpty(), "temporary build directories were removed");
+            }
+        } finally {
+            new ProcessBuilder("umount", "-l", mnt.toString()).inheritIO().start().waitFor();
+        }
+    }
+
+    @Test
+    void shellMetacharactersInPackageNamesNeverReachMkosi() {
+        for (String bad : List.of("vim;reboot", "$(id)", "a b", "`x`", "../etc")) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> ImageSpec.of("debian", "bookworm").withPackages(bad));
+            assertTrue(e.getMessage().contains("is malformed"), e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,141 @@
+package io.github.bootimage.runner;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Properties;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+import io.github.bootimage.image.EntryUse;
+import io.github.bootimage.image.ImageCache;
+
+/** The complete entries of an image cache directory, read from their metadata files. */
+final class CacheEntries {
+    private static final Pattern SIZE = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*([KMGT]?)(i?B)?", Pattern.CASE_INSENSITIVE);
+    private static final Pattern AGE = Pattern.compile("(\\d+)\\s*(m|h|d|w)");
+
+    private CacheEntries() {
+    }
+
+    /**
+     * One entry.
+     *
+     * @param dir      the entry directory
+     * @param spec     {@code distro:release}
+     * @param packages the packages it was built with
+     * @param bytes    its size on disk
+     * @param created  when it was built
+     * @param lastUsed when a machine last resolved it
+     */
+    record Entry(Path dir, String spec, String packages, long bytes, Instant created, Instant lastUsed) {
+        boolean inUse() {
+            return EntryUse.inUse(dir);
+        }
+    }
+
+    /** Entries, least recently used first. */
+    static List<Entry> list(Path root) throws IOException {
+        List<Entry> out = new ArrayList<>();
+        if (!Files.isDirectory(root)) {
+            return out;
+        }
+        try (Stream<Path> s = Files.list(root)) {
+            for (Path dir : s.filter(Files::isDirectory).filter(ImageCache::isComplete).toList()) {
+                Properties p = ImageCache.metadata(dir);
+                Instant created = parse(p.getProperty("created"), Files.getLastModifiedTime(dir.resolve(ImageCache.METADATA)).toInstant());
+                Path used = dir.resolve(ImageCache.LAST_USED);
+                Instant lastUsed = Files.exists(used) ? Files.getLastModifiedTime(used).toInstant() : created;
+                out.add(new Entry(dir, p.getProperty("distro") + ":" + p.getProperty("release"), p.getProperty("packages", ""),
+                        du(dir), created, lastUsed));
+            }
+        }
+        out.sort(Comparator.comparing(Entry::lastUsed));
+        return out;
+    }
+
+    private static Instant parse(String s, Instant dflt) {
+        try {
+            return s == null ? dflt : Instant.parse(s);
+        } catch (RuntimeException e) {
+            return dflt;
+        }
+    }
+
+    /** Bytes on disk under a directory ({@code du -sb}: images hold root-owned files and device nodes). */
+    static long du(Path dir) {
+        try {
+            Process p = new ProcessBuilder("du", "-sb", "--one-file-system", dir.toString()).redirectErrorStream(false).start();
+            String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            p.getErrorStream().readAllBytes();
+            p.waitFor();
+            return Long.parseLong(out.split("\\s+")[0]);
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return -1;
+        }
+    }
+
+    static String size(long bytes) {
+        if (bytes < 0) {
+            return "?";
+        }
+        String[] u = {"B", "KiB", "MiB", "GiB", "TiB"};
+        double v = bytes;
+        int i = 0;
+        while (v >= 1024 && i < u.length - 1) {
+            v /= 1024;
+            i++;
+        }
+        return String.format(Locale.ROOT, i == 0 ? "%.0f %s" : "%.1f %s", v, u[i]);
+    }
+
+    static String ago(Instant t) {
+        Duration d = Duration.between(t, Instant.now());
+        if (d.toMinutes() < 1) {
+            return d.toSeconds() + "s ago";
+        }
+        if (d.toHours() < 1) {
+            return d.toMinutes() + "m ago";
+        }
+        if (d.toDays() < 1) {
+            return d.toHours() + "h ago";
+        }
+        return d.toDays() + "d ago";
+    }
+
+    /** {@code 500M}, {@code 10G}, {@code 1.5GiB}, {@code 0}. */
+    static long parseSize(String s) {
+        Matcher m = SIZE.matcher(s.strip());
+        if (!m.matches()) {
+            throw new IllegalArgumentException("Size '" + s + "' is not valid: give bytes or a number with K, M, G or T, such as 10G");
+        }
+        double v = Double.parseDouble(m.group(1));
+        int exp = "KMGT".indexOf(m.group(2).toUpperCase(Locale.ROOT)) + 1;
+        return (long) (v * Math.pow(1024, exp));
+    }
+
+    /** {@code 30m}, {@code 12h}, {@code 7d}, {@code 2w}. */
+    static Duration parseAge(String s) {
+        Matcher m = AGE.matcher(s.strip());
+        if (!m.matches()) {
+            throw new IllegalArgumentException("Age '" + s + "' is not valid: give a number with m, h, d or w, such as 14d");
+        }
+        long n = Long.parseLong(m.group(1));
+        return switch (m.group(2)) {
+            case "m" -> Duration.ofMinutes(n);
+            case "h" -> Duration.ofHours(n);
+            case "w" -> Duration.ofDays(7 * n);
+            default -> Duration.ofDays(n);
+        };
+    }
+}

@@ -1,0 +1,39 @@
+package io.github.bootimage.runner;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import io.github.bootimage.internal.MachineFactory;
+import io.github.bootimage.internal.Settings;
+import picocli.CommandLine.Option;
+
+/** Options every command shares: the cache directory and {@code -D bootimage.key=value} settings. */
+public final class Config {
+
+    @Option(names = "--cache-dir", paramLabel = "DIR",
+            description = "The image cache (bootimage.cache.dir; default ~/.cache/bootimage).")
+    Path cacheDir;
+
+    @Option(names = "-D", paramLabel = "KEY=VALUE", mapFallbackValue = "",
+            description = "A setting, such as -Dbootimage.unavailable=skip or -Dbootimage.mirror.debian=URL (repeatable).")
+    Map<String, String> properties = new LinkedHashMap<>();
+
+    /** Makes the settings system properties (the extension reads them as configuration parameters). */
+    Map<String, String> apply() {
+        if (cacheDir != null) {
+            properties.put("bootimage.cache.dir", cacheDir.toAbsolutePath().toString());
+        }
+        properties.forEach(System::setProperty);
+        return Map.copyOf(properties);
+    }
+
+    Settings settings() {
+        apply();
+        return Settings.fromSystemProperties();
+    }
+
+    MachineFactory factory() {
+        return MachineFactory.shared(settings());
+    }
+}

@@ -1,0 +1,132 @@
+package io.github.bootimage.runner;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+import org.junit.platform.commons.support.AnnotationSupport;
+
+import io.github.bootimage.Boot;
+import io.github.bootimage.BootImage;
+import io.github.bootimage.Transport;
+import io.github.bootimage.image.Image;
+import io.github.bootimage.image.ImageCache;
+import io.github.bootimage.image.ImageSpec;
+import io.github.bootimage.internal.MachineFactory;
+import io.github.bootimage.internal.MachineRequest;
+import io.github.bootimage.internal.Settings;
+
+/** Image requests from specs and test classes, and building them with progress. */
+final class ImageRequests {
+    private ImageRequests() {
+    }
+
+    @BootImage
+    private static final class Defaults {
+    }
+
+    private static final BootImage DEFAULTS = Defaults.class.getAnnotation(BootImage.class);
+
+    /** The class-level image of a test class on a distribution, if the class declares one (or is a matrix). */
+    static Optional<MachineRequest> forClass(Class<?> type, String label) {
+        Optional<BootImage> a = AnnotationSupport.findAnnotation(type, BootImage.class);
+        boolean matrix = AnnotationSupport.isAnnotated(type, io.github.bootimage.DistroMatrix.class);
+        if (a.isEmpty() && !matrix) {
+            return Optional.empty();
+        }
+        return Optional.of(of(a.orElse(DEFAULTS), label, type.getSimpleName()));
+    }
+
+    /** A request for {@code distro:release} with the declaration's other attributes. */
+    static MachineRequest of(BootImage a, String label, String owner) {
+        String[] dr = MatrixPlan.label(label).split(":", 2);
+        Path base = Path.of("").toAbsolutePath();
+        ImageSpec spec = ImageSpec.of(dr[0], dr[1]).withPackages(a.packages()).withFormat(a.format())
+                .withExtraTrees(base, a.extraTrees())
+                .withPostInstallationScripts(base, a.postInstallationScripts())
+                .withBuildScripts(base, a.buildScripts()).withBuildPackages(a.buildPackages());
+        Duration timeout = a.bootTimeout().isBlank() ? null : Settings.duration("bootTimeout", a.bootTimeout());
+        return new MachineRequest(spec, a.boot(), a.transport(), timeout, owner);
+    }
+
+    /** A request from the command line: {@code debian:bookworm} plus packages. */
+    static MachineRequest of(String label, List<String> packages, Boot boot, Transport transport) {
+        String[] dr = MatrixPlan.label(label).split(":", 2);
+        ImageSpec spec = ImageSpec.of(dr[0], dr[1]).withPackages(packages.toArray(String[]::new));
+        return new MachineRequest(spec, boot, transport, null, "bootimage command line");
+    }
+
+    /**
+     * Builds (or finds) the image of a request, printing where it stands every 10 s while mkosi runs.
+     *
+     * @return the image
+     */
+    static Image build(MachineFactory f, MachineRequest r, String prefix, PrintStream out) {
+        Boot boot = f.chooseBoot(r.boot(), r.spec());
+        Transport t = r.transport() == Transport.AUTO ? f.settings().transport() : r.transport();
+        ImageSpec spec = f.effectiveSpec(r.spec(), boot, t);
+        Path entry = f.cache().entryOf(spec);
+        String what = spec.label() + (spec.packages().isEmpty() ? "" : " +" + String.join(",", spec.packages()))
+                + (spec.kernel() ? " +kernel" : "") + (spec.ssh() ? " +ssh" : "");
+        if (ImageCache.isComplete(entry)) {
+            say(out, prefix + "image " + what + ": cached (" + entry.getFileName() + ")");
+            return f.image(r);
+        }
+        say(out, prefix + "image " + what + ": building with mkosi ...");
+        long t0 = System.nanoTime();
+        Thread ticker = new Thread(() -> {
+            try {
+                while (!Thread.currentThread().isInterrupted()) {
+                    Thread.sleep(10_000);
+                    say(out, prefix + "image " + what + ": building, " + (System.nanoTime() - t0) / 1_000_000_000 + " s"
+                            + lastLogLine(f.cache().root(), entry.getFileName().toString()).map(l -> " | " + l).orElse(""));
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "bootimage-build-progress");
+        ticker.setDaemon(true);
+        ticker.start();
+        try {
+            Image image = f.image(r);
+            say(out, prefix + "image " + what + ": built in " + (System.nanoTime() - t0) / 1_000_000_000 + " s ("
+                    + image.name() + ")");
+            return image;
+        } finally {
+            ticker.interrupt();
+        }
+    }
+
+    /** The last line of the running build's log (mkosi writes into {@code .tmp/<entry>-*}). */
+    private static Optional<String> lastLogLine(Path root, String entry) {
+        try (Stream<Path> s = Files.list(root.resolve(".tmp"))) {
+            Optional<Path> dir = s.filter(p -> p.getFileName().toString().startsWith(entry + "-"))
+                    .max(Comparator.comparing(p -> p.toFile().lastModified()));
+            if (dir.isEmpty() || !Files.isRegularFile(dir.get().resolve("build.log"))) {
+                return Optional.empty();
+            }
+            List<String> lines = Files.readAllLines(dir.get().resolve("build.log"), java.nio.charset.StandardCharsets.ISO_8859_1);
+            for (int i = lines.size() - 1; i >= 0; i--) {
+                String l = lines.get(i).strip();
+                if (!l.isEmpty()) {
+                    return Optional.of(MatrixReport.shorten(l, 100));
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty();
+        }
+        return Optional.empty();
+    }
+
+    static void say(PrintStream out, String line) {
+        synchronized (out) {
+            out.println(line);
+        }
+    }
+}
