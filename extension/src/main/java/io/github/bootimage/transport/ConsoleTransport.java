@@ -268,7 +268,7 @@ public final class ConsoleTransport implements CommandTransport {
         for (byte x : bytes) {
             int c = x & 0xff;
             if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-                    || "-_./=:,+@%^".indexOf(c) >= 0) {
+                    || "_./=:,+@%^".indexOf(c) >= 0) {
                 b.append((char) c);
             } else {
                 b.append("\\x").append(Character.forDigit(c >> 4, 16)).append(Character.forDigit(c & 15, 16));

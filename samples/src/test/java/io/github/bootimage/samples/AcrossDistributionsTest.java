@@ -9,6 +9,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 import io.github.bootimage.BootImage;
+import io.github.bootimage.DistroMatrix;
 import io.github.bootimage.Machine;
 
 /**
@@ -27,12 +28,8 @@ import io.github.bootimage.Machine;
  * {@code "fedora:procps-ng"} applies to that distribution only. The tests themselves do not name a
  * distribution: they ask the machine which one it is.
  */
-// TODO(matrix merge): replace the @BootImage line below by
-//   @DistroMatrix({"debian:bookworm", "debian:trixie", "ubuntu:noble", "fedora:41", "centos:9"})
-//   @BootImage(packages = {"iproute", "debian:procps", "ubuntu:procps", "fedora:procps-ng", "centos:procps-ng"})
-// (io.github.bootimage.DistroMatrix, from the matrix/runner branch). Until then the class runs on bookworm only.
-@BootImage(distro = "debian", release = "bookworm",
-        packages = {"iproute", "debian:procps", "ubuntu:procps", "fedora:procps-ng", "centos:procps-ng"})
+@DistroMatrix({"debian:bookworm", "debian:trixie", "ubuntu:noble", "fedora:41", "centos:9"})
+@BootImage(packages = {"iproute", "debian:procps", "ubuntu:procps", "fedora:procps-ng", "centos:procps-ng"})
 class AcrossDistributionsTest {
 
     @Test
