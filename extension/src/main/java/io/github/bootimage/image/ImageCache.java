@@ -112,7 +112,8 @@ public final class ImageCache {
                 builder.build(spec, configDir, tmp, log);
             } catch (ImageBuildException e) {
                 keepFailedLog(entry, log);
-                throw e;
+                // The temporary directory goes away: point the message at the kept copy of the log.
+                throw new ImageBuildException(e.getMessage().replace(log.toString(), failedLog(entry).toString()), e.getCause());
             }
             if (!Files.exists(tmp.resolve("image")) && !Files.exists(tmp.resolve("image.raw"))) {
                 keepFailedLog(entry, log);

@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
@@ -20,7 +19,6 @@ import io.github.bootimage.image.ImageCache;
 import io.github.bootimage.image.ImageSpec;
 import io.github.bootimage.internal.MachineFactory;
 import io.github.bootimage.internal.MachineRequest;
-import io.github.bootimage.internal.Settings;
 
 /** Image requests from specs and test classes, and building them with progress. */
 final class ImageRequests {
@@ -46,13 +44,7 @@ final class ImageRequests {
     /** A request for {@code distro:release} with the declaration's other attributes. */
     static MachineRequest of(BootImage a, String label, String owner) {
         String[] dr = MatrixPlan.label(label).split(":", 2);
-        Path base = Path.of("").toAbsolutePath();
-        ImageSpec spec = ImageSpec.of(dr[0], dr[1]).withPackages(a.packages()).withFormat(a.format())
-                .withExtraTrees(base, a.extraTrees())
-                .withPostInstallationScripts(base, a.postInstallationScripts())
-                .withBuildScripts(base, a.buildScripts()).withBuildPackages(a.buildPackages());
-        Duration timeout = a.bootTimeout().isBlank() ? null : Settings.duration("bootTimeout", a.bootTimeout());
-        return new MachineRequest(spec, a.boot(), a.transport(), timeout, owner);
+        return io.github.bootimage.internal.Declarations.request(a, dr[0], dr[1], owner);
     }
 
     /** A request from the command line: {@code debian:bookworm} plus packages. */
