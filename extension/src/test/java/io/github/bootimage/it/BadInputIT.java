@@ -32,7 +32,8 @@ class BadInputIT {
         try {
             var f = ImageTier.factory();
             ImageCache cache = new ImageCache(mnt, MkosiVersion.detect(f.runner()),
-                    new MkosiBuilder(f.runner(), mnt, java.time.Duration.ofMinutes(10), false), MirrorCheck.none());
+                    // The package cache stays on the real cache: only the image output lands on the tiny file system.
+                    new MkosiBuilder(f.runner(), f.settings().cacheDir(), java.time.Duration.ofMinutes(5), true), MirrorCheck.none());
             ImageSpec spec = ImageSpec.of("debian", "bookworm");
             BootImageException e = assertThrows(BootImageException.class, () -> cache.resolve(spec));
             String m = e.getMessage();
