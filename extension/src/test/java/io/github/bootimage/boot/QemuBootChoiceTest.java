@@ -52,6 +52,6 @@ class QemuBootChoiceTest {
         MkosiConfig ctConf = MkosiConfig.of(ct, v);
         assertTrue(ctConf.mkosiConf().contains("Bootable=no"), ctConf.mkosiConf());
         assertFalse(ctConf.mkosiConf().contains("ExtraTrees"), ctConf.mkosiConf());
-        assertEquals(1, ctConf.files().size(), "nspawn images stay as they were");
+        assertTrue(ctConf.files().keySet().stream().noneMatch(k -> k.startsWith("vm/")), "nspawn images stay as they were");
     }
 }
