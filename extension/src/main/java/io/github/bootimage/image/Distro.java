@@ -43,7 +43,8 @@ public record Distro(String name, String defaultRelease, List<String> releases, 
                     "opensuse", "cronie"));
 
     static {
-        List<String> deb = List.of("systemd", "systemd-sysv", "dbus", "udev", "bash", "coreutils");
+        // "login": agetty's autologin runs /bin/login, which trixie no longer installs as essential.
+        List<String> deb = List.of("systemd", "systemd-sysv", "dbus", "udev", "bash", "coreutils", "login");
         List<String> rpm = List.of("systemd", "util-linux", "bash", "coreutils", "dbus");
         register(new Distro("debian", "bookworm", List.of("bullseye", "bookworm", "trixie", "testing", "sid"),
                 PackageManager.DPKG, deb, List.of("openssh-server"),

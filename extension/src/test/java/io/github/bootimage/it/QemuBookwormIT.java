@@ -24,8 +24,9 @@ class QemuBookwormIT {
         assertEquals(42, r.exitCode());
         assertEquals("out\n", r.stdout());
         assertEquals("err\n", r.stderr());
-        assertEquals("/dev/ttyS0\n", machine.succeed("sh", "-c", "for p in /proc/[0-9]*; do"
-                + " grep -qs bootimage-agent $p/cmdline && readlink $p/fd/0; done | sort -u"), "the agent runs on the serial line");
+        String agentTty = machine.succeed("sh", "-c", "for p in /proc/[0-9]*; do"
+                + " grep -qs bootimage-agent $p/cmdline && readlink $p/fd/0; done | sort -u");
+        assertTrue(agentTty.contains("/dev/ttyS0\n"), "the agent reads the serial line: " + agentTty);
         assertTrue(machine.packages().isInstalled("systemd"));
     }
 
