@@ -96,4 +96,22 @@ class QemuLifecycleIT {
                 .filter(c -> c.startsWith("qemu-system-x86_64") && c.contains("bi-debian")).reduce("", (x, y) -> x + y);
         assertEquals("", left, "the VM that did not boot is stopped");
     }
+
+    @Test
+    void kvmPolicyOnThisHost() {
+        var image = factory.image(request("bookworm", null));
+        var kvm = new io.github.bootimage.boot.KvmSupport(Path.of("/dev/kvm"));
+        String auto = kvm.choose("auto", image.kernel().orElseThrow(), factory.tools());
+        assertEquals("tcg", kvm.choose("off", image.kernel().orElseThrow(), factory.tools()));
+        if (auto.equals("tcg")) {
+            // As on these machines: /dev/kvm missing, closed to this user, or KVM guests die (nested virtualisation).
+            MachineLaunchException e = assertThrows(MachineLaunchException.class,
+                    () -> kvm.choose("on", image.kernel().orElseThrow(), factory.tools()));
+            assertTrue(e.getMessage().startsWith("bootimage.kvm=on, but KVM cannot be used on this host: "), e.getMessage());
+            assertTrue(e.getMessage().contains(kvm.reason()), e.getMessage());
+            assertTrue(e.getMessage().contains("Use bootimage.kvm=auto"), e.getMessage());
+        } else {
+            assertEquals("kvm", kvm.choose("on", image.kernel().orElseThrow(), factory.tools()));
+        }
+    }
 }
