@@ -54,6 +54,7 @@ class QemuUnprivilegedIT {
             String out = run(List.of("runuser", "-u", USER, "--", java, "-cp", String.join(File.pathSeparator, entries),
                     "-Dbootimage.cache.dir=/home/" + USER + "/.cache/bootimage", "-Djava.io.tmpdir=/tmp",
                     QemuUnprivilegedIT.class.getName()), 1200);
+            System.out.println(out);
             assertTrue(out.contains("GUEST-UID 0"), out);
             assertTrue(out.contains("ACCELERATOR tcg"), "a normal user cannot open /dev/kvm here: " + out);
             assertTrue(out.contains("LEFT 0"), out);
