@@ -39,6 +39,9 @@ final class QemuGuest implements RunningGuest {
     private final long powerOffMillis;
     private final Deque<String> stderr = new ArrayDeque<>();
     private final Thread stderrReader;
+    private final InputStream console;
+    private final long startNanos = System.nanoTime();
+    private volatile long promptMillis = -1;
     private volatile String kvmError;
     private volatile boolean closed;
 
@@ -55,6 +58,7 @@ final class QemuGuest implements RunningGuest {
         this.qmpSocket = qmpSocket;
         this.sshPort = sshPort;
         this.powerOffMillis = powerOffMillis;
+        this.console = new PromptWatch(process.getInputStream());
         this.stderrReader = new Thread(() -> readStderr(onKvmError), "bootimage-qemu-stderr-" + name);
         this.stderrReader.setDaemon(true);
         this.stderrReader.start();
@@ -92,7 +96,43 @@ final class QemuGuest implements RunningGuest {
 
     @Override
     public InputStream consoleOutput() {
-        return process.getInputStream();
+        return console;
+    }
+
+    /** Milliseconds from qemu's start to the first root prompt on the serial line, or -1 before it. */
+    long promptMillis() {
+        return promptMillis;
+    }
+
+    /** Notes when the autologin's root prompt first shows on the serial line (for logs and the benchmark). */
+    private final class PromptWatch extends java.io.FilterInputStream {
+        private final StringBuilder window = new StringBuilder();
+        private boolean loggedIn;
+
+        PromptWatch(InputStream in) {
+            super(in);
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n = super.read(b, off, len);
+            if (n > 0 && promptMillis < 0) {
+                window.append(new String(b, off, n, StandardCharsets.ISO_8859_1));
+                if (!loggedIn && window.indexOf("(automatic login)") >= 0) {
+                    loggedIn = true;
+                    window.delete(0, window.indexOf("(automatic login)"));
+                }
+                if (loggedIn && window.indexOf("# ") >= 0) {
+                    promptMillis = (System.nanoTime() - startNanos) / 1_000_000;
+                    LOG.log(System.Logger.Level.INFO, "VM {0} showed its root prompt on the serial line {1} ms after qemu started",
+                            name, promptMillis);
+                }
+                if (window.length() > 4096) {
+                    window.delete(0, window.length() - 64);
+                }
+            }
+            return n;
+        }
     }
 
     @Override

@@ -105,7 +105,7 @@ class QemuBackendTest {
         assertFalse(line.contains(img.disk().toString()), "the cached disk is only the overlay's backing file: " + line);
         assertTrue(line.contains("hostfwd=tcp:127.0.0.1:40022-:22"), line);
         String append = cmd.get(cmd.indexOf("-append") + 1);
-        assertTrue(append.startsWith("root=PARTLABEL=root-x86-64 rw console=ttyS0 systemd.firstboot=off"), append);
+        assertTrue(append.startsWith("root=PARTLABEL=root-x86-64 rw console=ttyS0 systemd.firstboot=off audit=0"), append);
         assertTrue(append.endsWith("\"systemd.set_credential=ssh.authorized_keys.root:ssh-ed25519 AAAA k\""), append);
         List<String> kvm = backend(tmp, "off").command(img, options(0), "kvm", work.resolve("o"), work.resolve("q"));
         assertTrue(String.join(" ", kvm).contains("-accel kvm -cpu host"), kvm::toString);

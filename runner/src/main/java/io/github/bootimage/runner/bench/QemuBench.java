@@ -11,6 +11,7 @@ import java.util.concurrent.TimeUnit;
 import io.github.bootimage.Boot;
 import io.github.bootimage.ExecRequest;
 import io.github.bootimage.Transport;
+import io.github.bootimage.boot.QemuBackend;
 import io.github.bootimage.image.Image;
 import io.github.bootimage.image.ImageCache;
 import io.github.bootimage.image.ImageSpec;
@@ -89,7 +90,7 @@ public final class QemuBench implements BenchSection {
                     "-nodefaults", "-no-user-config", "-display", "none", "-monitor", "none",
                     "-chardev", "stdio,id=c,signal=off", "-serial", "chardev:c",
                     "-kernel", image.kernel().orElseThrow().toString(), "-initrd", image.initrd().orElseThrow().toString(),
-                    "-append", "root=PARTLABEL=root-x86-64 rw console=ttyS0 systemd.firstboot=off",
+                    "-append", QemuBackend.ROOT + " " + QemuBackend.KERNEL_COMMAND_LINE,
                     "-drive", "file=" + overlay + ",format=qcow2,if=virtio,cache=unsafe",
                     "-device", "virtio-rng-pci", "-nic", "user,model=virtio-net-pci"));
             if (accel.equals("kvm")) {
