@@ -227,12 +227,14 @@ final class QemuGuest implements RunningGuest {
     private void stop() {
         if (process.isAlive()) {
             try (QemuMonitor qmp = QemuMonitor.connect(qmpSocket, MONITOR_TIMEOUT)) {
-                qmp.call("system_powerdown", MONITOR_TIMEOUT);
-                if (!waitFor(powerOffMillis)) {
+                if (promptMillis < 0) {
+                    // Still booting (or stuck): nothing in the guest would act on the power button yet.
+                    LOG.log(System.Logger.Level.INFO, "VM {0} never reached its login prompt; telling qemu to quit", name);
+                    quit(qmp);
+                } else if (!powerOff(qmp)) {
                     LOG.log(System.Logger.Level.WARNING, "VM {0} did not power off within {1} ms; telling qemu to quit",
                             name, powerOffMillis);
-                    qmp.call("quit", MONITOR_TIMEOUT);
-                    waitFor(3000);
+                    quit(qmp);
                 }
             } catch (IOException e) {
                 LOG.log(System.Logger.Level.WARNING, "Clean stop of VM " + name + " through qemu's monitor failed ("
@@ -251,6 +253,24 @@ final class QemuGuest implements RunningGuest {
         } catch (IOException ignored) {
             // the pipe is gone with qemu
         }
+    }
+
+    /** The guest's ACPI power button, then a bounded wait for qemu to exit. */
+    private boolean powerOff(QemuMonitor qmp) throws IOException {
+        qmp.call("system_powerdown", MONITOR_TIMEOUT);
+        return waitFor(powerOffMillis);
+    }
+
+    /** QMP quit; qemu may close the socket before it answers, which is fine once it has exited. */
+    private void quit(QemuMonitor qmp) throws IOException {
+        try {
+            qmp.call("quit", MONITOR_TIMEOUT);
+        } catch (IOException e) {
+            if (!waitFor(3000)) {
+                throw e;
+            }
+        }
+        waitFor(3000);
     }
 
     private boolean waitFor(long millis) {
