@@ -1,21 +1,69 @@
 package io.github.bootimage.boot;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
 import io.github.bootimage.Boot;
 import io.github.bootimage.MachineLaunchException;
 import io.github.bootimage.image.Image;
 import io.github.bootimage.process.HostTools;
 import io.github.bootimage.process.ProcessRunner;
 
-/** Boots images as unprivileged qemu virtual machines (work in progress: see issue "qemu backend"). */
+/**
+ * Boots images as unprivileged qemu virtual machines.
+ *
+ * <p><b>The root disk.</b> A qemu image is always a disk image built by mkosi ({@code Format=disk},
+ * which {@code MachineFactory} sets for {@code boot = QEMU} together with the distribution's kernel
+ * packages). mkosi makes the GPT disk with systemd-repart, offline: no root, no loop device, and it
+ * works the same as root and as a normal user with subordinate ids. So the disk
+ * ({@code image.raw}), the kernel ({@code image.vmlinuz}) and the initrd ({@code image.initrd}) are the
+ * cache entry itself, written and published atomically under the cache's lock like any image. A
+ * directory image is not converted: one built by an unprivileged mkosi belongs to subordinate ids,
+ * and copying it into a file system would keep the wrong owners.
+ *
+ * <p><b>A boot.</b> Direct kernel boot of the image's kernel and initrd with
+ * {@code root=PARTLABEL=root-x86-64} (the root partition mkosi names) and {@value #KERNEL_COMMAND_LINE};
+ * the disk is the backing file of a qcow2 overlay in the machine's work directory, so writes never reach
+ * the cache and the overlay goes with the work directory; the serial line is qemu's stdin and stdout
+ * (the console transport's stream; the image autologins root on ttyS0); user-mode networking with
+ * the machine's own SSH port forwarded from 127.0.0.1; QMP on a Unix socket for a clean stop. The
+ * accelerator follows {@code bootimage.kvm} (see {@link KvmSupport}) and is logged.
+ */
 public final class QemuBackend implements BootBackend {
+    private static final System.Logger LOG = System.getLogger(QemuBackend.class.getName());
+
+    /** The qemu program. */
+    public static final String QEMU = "qemu-system-x86_64";
+    /**
+     * What every guest's kernel gets besides the root device: the serial console, no interactive
+     * first boot, and no kernel audit messages (without auditd the kernel prints every unit start and
+     * stop on the console, where they would land in the middle of the console transport's frames).
+     */
+    public static final String KERNEL_COMMAND_LINE = "rw console=ttyS0 systemd.firstboot=off audit=0";
+    /** The partition label mkosi gives the root partition of an x86-64 disk. */
+    public static final String ROOT = "root=PARTLABEL=root-x86-64";
+
     private final HostTools tools;
     private final ProcessRunner runner;
     private final String kvmPolicy;
+    private final KvmSupport kvm;
+    private final long powerOffMillis;
 
+    /** A backend with this JVM's shared KVM state and a 20 s bound on a clean power-off. */
     public QemuBackend(HostTools tools, ProcessRunner runner, String kvmPolicy) {
+        this(tools, runner, kvmPolicy, KvmSupport.SHARED, 20_000);
+    }
+
+    public QemuBackend(HostTools tools, ProcessRunner runner, String kvmPolicy, KvmSupport kvm, long powerOffMillis) {
         this.tools = tools;
         this.runner = runner;
-        this.kvmPolicy = kvmPolicy;
+        this.kvmPolicy = KvmSupport.policy(kvmPolicy);
+        this.kvm = kvm;
+        this.powerOffMillis = powerOffMillis;
     }
 
     @Override
@@ -23,9 +71,90 @@ public final class QemuBackend implements BootBackend {
         return Boot.QEMU;
     }
 
+    /** Why this host cannot run qemu VMs, or null when it can. */
+    public String unusableReason() {
+        if (tools.find(QEMU).isEmpty()) {
+            return HostTools.missingMessage(QEMU, "to boot images as virtual machines");
+        }
+        if (tools.find("qemu-img").isEmpty()) {
+            return HostTools.missingMessage("qemu-img", "to give each virtual machine a private overlay of its disk");
+        }
+        return null;
+    }
+
+    /** The qemu command line for an image. */
+    public List<String> command(Image image, GuestOptions o, String accelerator, Path overlay, Path qmpSocket) {
+        List<String> cmd = new ArrayList<>(List.of(QEMU, "-name", o.name(), "-accel", accelerator));
+        if (accelerator.equals("kvm")) {
+            cmd.addAll(List.of("-cpu", "host"));
+        }
+        cmd.addAll(List.of("-m", "1024", "-smp", "2", "-nodefaults", "-no-user-config", "-display", "none",
+                "-monitor", "none", "-chardev", "stdio,id=console,signal=off", "-serial", "chardev:console",
+                "-qmp", "unix:" + qmpSocket + ",server=on,wait=off",
+                "-kernel", image.kernel().orElseThrow().toString()));
+        image.initrd().ifPresent(i -> cmd.addAll(List.of("-initrd", i.toString())));
+        StringBuilder append = new StringBuilder(ROOT).append(' ').append(KERNEL_COMMAND_LINE);
+        if (o.authorizedKey() != null) {
+            append.append(" \"systemd.set_credential=ssh.authorized_keys.root:").append(o.authorizedKey().strip()).append('"');
+        }
+        cmd.addAll(List.of("-append", append.toString(),
+                "-drive", "file=" + overlay + ",format=qcow2,if=virtio,cache=unsafe,discard=unmap",
+                "-device", "virtio-rng-pci",
+                "-nic", "user,model=virtio-net-pci" + (o.sshPort() > 0 ? ",hostfwd=tcp:127.0.0.1:" + o.sshPort() + "-:22" : "")));
+        return cmd;
+    }
+
     @Override
-    public RunningGuest start(Image image, GuestOptions options) {
-        throw new MachineLaunchException("The qemu backend is not available in this build (kvm=" + kvmPolicy + ", "
-                + tools.path().length() + runner.hashCode() + "): use boot = Boot.NSPAWN");
+    public RunningGuest start(Image image, GuestOptions o) {
+        String why = unusableReason();
+        if (why != null) {
+            throw new MachineLaunchException("Cannot boot " + image.spec().label() + " with qemu: " + why);
+        }
+        if (!Files.isRegularFile(image.disk())) {
+            throw new MachineLaunchException("qemu boots disk images, but " + image.entry() + " has no "
+                    + image.disk().getFileName() + " (it holds a directory image, built for nspawn). Use format ="
+                    + " ImageFormat.DISK, or let boot = Boot.QEMU build the image, which does so itself.");
+        }
+        if (image.kernel().isEmpty()) {
+            throw new MachineLaunchException(noKernelMessage(image));
+        }
+        String accelerator = kvm.choose(kvmPolicy, image.kernel().get(), tools);
+        LOG.log(System.Logger.Level.INFO, "VM {0} ({1}) boots with accelerator {2} (bootimage.kvm={3}; KVM: {4})",
+                o.name(), image.spec().label(), accelerator, kvmPolicy, kvm.reason());
+        Path overlay = o.workDir().resolve("overlay.qcow2");
+        Path qmp = o.workDir().resolve("qmp.sock");
+        try {
+            Files.createDirectories(o.workDir());
+            createOverlay(image.disk(), overlay);
+            List<String> argv = new ArrayList<>(command(image, o, accelerator, overlay, qmp));
+            argv.set(0, tools.require(QEMU, "to boot images as virtual machines").toString());
+            ProcessBuilder pb = new ProcessBuilder(argv);
+            pb.environment().put("PATH", tools.path());
+            pb.environment().put("TMPDIR", o.workDir().toString());
+            Process p = pb.start();
+            return new QemuGuest(p, o.name(), accelerator, o.workDir(), qmp, o.sshPort(), powerOffMillis, kvm::kvmFailed);
+        } catch (IOException e) {
+            throw new MachineLaunchException("Could not start qemu for " + image.spec().label() + " in " + o.workDir()
+                    + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The message for an image without a kernel: it names the packages to add. */
+    public static String noKernelMessage(Image image) {
+        List<String> pkgs = image.spec().distro().kernelPackages();
+        return "Image " + image.spec().label() + " (" + image.entry() + ") has no kernel (no image.vmlinuz"
+                + " beside it), and a qemu VM boots the image's own kernel. Add the kernel packages of "
+                + image.spec().distro().name() + " to the image: packages = {\"" + String.join("\", \"", pkgs) + "\"}"
+                + " (boot = Boot.QEMU adds them itself; an image built for nspawn has none).";
+    }
+
+    private void createOverlay(Path disk, Path overlay) throws IOException {
+        String qemuImg = tools.require("qemu-img", "to create overlay disks").toString();
+        ProcessRunner.Result r = runner.run(List.of(qemuImg, "create", "-q", "-f", "qcow2", "-F", "raw",
+                "-b", disk.toString(), overlay.toString()), Duration.ofSeconds(30));
+        if (!r.succeeded()) {
+            throw new MachineLaunchException("Could not create the overlay disk " + overlay + " over " + disk
+                    + " (exit code " + r.exitCode() + "): " + r.output().strip() + "\ncommand: " + r.commandLine());
+        }
     }
 }

@@ -29,6 +29,15 @@ public final class MkosiConfig {
     /** The kernel command line for qemu guests: serial console, no interactive first boot. */
     public static final String VM_KERNEL_COMMAND_LINE = "console=ttyS0 systemd.firstboot=off";
 
+    /** A root autologin on the first serial line (the console of qemu guests). */
+    static final String SERIAL_AUTOLOGIN = """
+            [Service]
+            ExecStart=
+            ExecStart=-agetty -o '-f -p -- \\\\u' --autologin root --keep-baud 115200,57600,38400,9600 - $TERM
+            StandardInput=tty
+            StandardOutput=tty
+            """;
+
     private final ImageSpec spec;
     private final MkosiVersion version;
     private final Map<String, String> files;
@@ -82,6 +91,10 @@ public final class MkosiConfig {
             c.append("Bootable=no\n");
         }
         List<String> trees = new ArrayList<>();
+        if (spec.kernel()) {
+            // mkosi's Autologin= covers console-getty, tty1 and hvc0 but not the serial line qemu's console uses.
+            trees.add("vm:/");
+        }
         for (int i = 0; i < spec.extraTrees().size(); i++) {
             trees.add("trees/" + i + ":" + spec.extraTrees().get(i).target());
         }
@@ -98,6 +111,9 @@ public final class MkosiConfig {
             c.append("\n[Build]\n").append(version.packageManagerTreesKey()).append("=pkgmngr\n");
         }
         out.put("mkosi.conf", c.toString());
+        if (spec.kernel()) {
+            out.put("vm/usr/lib/systemd/system/serial-getty@ttyS0.service.d/bootimage-autologin.conf", SERIAL_AUTOLOGIN);
+        }
         if (repoFile != null) {
             out.put("pkgmngr/" + repoPath(), repoFile);
         }

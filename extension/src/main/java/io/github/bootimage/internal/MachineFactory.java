@@ -132,7 +132,9 @@ public final class MachineFactory {
     public ImageSpec effectiveSpec(ImageSpec spec, Boot boot, Transport transport) {
         ImageSpec s = spec;
         if (boot == Boot.QEMU) {
-            s = s.withKernel(true);
+            // A VM needs a kernel and initrd, and a disk that mkosi makes without root or loop devices
+            // (see QemuBackend): a qemu image is always a disk image.
+            s = s.withKernel(true).withFormat(ImageFormat.DISK);
         }
         if (transport == Transport.SSH) {
             s = s.withSsh(true);

@@ -1,0 +1,155 @@
+package io.github.bootimage.boot;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.github.bootimage.ImageFormat;
+import io.github.bootimage.MachineLaunchException;
+import io.github.bootimage.image.Image;
+import io.github.bootimage.image.ImageSpec;
+import io.github.bootimage.process.HostTools;
+import io.github.bootimage.process.ProcessRunner;
+
+class QemuBackendTest {
+    @TempDir
+    Path tmp;
+
+    static void script(Path dir, String name, String body) throws IOException {
+        Files.createDirectories(dir);
+        Path p = dir.resolve(name);
+        Files.writeString(p, "#!/bin/sh\n" + body + "\n");
+        Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwxr-xr-x"));
+    }
+
+    private Image image(boolean kernel) throws IOException {
+        Path entry = Files.createDirectories(tmp.resolve("cache/debian-bookworm-0123456789ab"));
+        Files.write(entry.resolve("image.raw"), new byte[4096]);
+        if (kernel) {
+            Files.writeString(entry.resolve("image.vmlinuz"), "kernel");
+            Files.writeString(entry.resolve("image.initrd"), "initrd");
+        }
+        ImageSpec spec = ImageSpec.of("debian", "bookworm").withKernel(true).withFormat(ImageFormat.DISK);
+        return new Image(entry, spec, "0123456789ab".repeat(5));
+    }
+
+    private QemuBackend backend(Path bin, String policy) {
+        HostTools tools = new HostTools(bin.toString() + ":/usr/bin:/bin");
+        return new QemuBackend(tools, new ProcessRunner(tools), policy, new KvmSupport(tmp.resolve("no-kvm")), 500);
+    }
+
+    private GuestOptions options(int port) {
+        return new GuestOptions("bi-test-1", tmp.resolve("work"), port, null, Duration.ofSeconds(5));
+    }
+
+    @Test
+    void qemuNotInstalledNamesThePackage() throws IOException {
+        Path empty = Files.createDirectories(tmp.resolve("empty"));
+        HostTools tools = new HostTools(empty.toString());
+        QemuBackend b = new QemuBackend(tools, new ProcessRunner(tools), "auto");
+        MachineLaunchException e = assertThrows(MachineLaunchException.class, () -> b.start(image(true), options(0)));
+        assertTrue(e.getMessage().contains("'qemu-system-x86_64' is not installed"), e.getMessage());
+        assertTrue(e.getMessage().contains("Install the Debian package 'qemu-system-x86'"), e.getMessage());
+    }
+
+    @Test
+    void imageWithoutKernelNamesThePackagesToAdd() throws IOException {
+        Path bin = tmp.resolve("bin");
+        script(bin, "qemu-system-x86_64", "exit 0");
+        script(bin, "qemu-img", "exit 0");
+        MachineLaunchException e = assertThrows(MachineLaunchException.class,
+                () -> backend(bin, "off").start(image(false), options(0)));
+        assertTrue(e.getMessage().contains("has no kernel"), e.getMessage());
+        assertTrue(e.getMessage().contains("packages = {\"linux-image-cloud-amd64\", \"initramfs-tools\"}"), e.getMessage());
+        assertFalse(Files.exists(tmp.resolve("work")), "nothing is prepared for an image that cannot boot");
+    }
+
+    @Test
+    void directoryImageIsRefusedWithTheFix() throws IOException {
+        Path bin = tmp.resolve("bin");
+        script(bin, "qemu-system-x86_64", "exit 0");
+        script(bin, "qemu-img", "exit 0");
+        Image img = image(true);
+        Files.delete(img.disk());
+        MachineLaunchException e = assertThrows(MachineLaunchException.class, () -> backend(bin, "off").start(img, options(0)));
+        assertTrue(e.getMessage().contains("qemu boots disk images"), e.getMessage());
+        assertTrue(e.getMessage().contains("ImageFormat.DISK"), e.getMessage());
+    }
+
+    @Test
+    void commandLineBootsTheImageKernelOverAnOverlayWithSerialConsoleAndForwardedPort() throws IOException {
+        Image img = image(true);
+        Path work = tmp.resolve("work");
+        List<String> cmd = backend(tmp, "off").command(img, new GuestOptions("bi-x", work, 40022, "ssh-ed25519 AAAA k",
+                Duration.ofSeconds(5)), "tcg", work.resolve("overlay.qcow2"), work.resolve("qmp.sock"));
+        String line = String.join(" ", cmd);
+        assertEquals("qemu-system-x86_64", cmd.get(0));
+        assertTrue(line.contains("-accel tcg"), line);
+        assertFalse(line.contains("-cpu host"), line);
+        assertTrue(line.contains("-kernel " + img.entry().resolve("image.vmlinuz")), line);
+        assertTrue(line.contains("-initrd " + img.entry().resolve("image.initrd")), line);
+        assertTrue(line.contains("-chardev stdio,id=console,signal=off -serial chardev:console"), line);
+        assertTrue(line.contains("-qmp unix:" + work.resolve("qmp.sock") + ",server=on,wait=off"), line);
+        assertTrue(line.contains("file=" + work.resolve("overlay.qcow2") + ",format=qcow2"), line);
+        assertFalse(line.contains(img.disk().toString()), "the cached disk is only the overlay's backing file: " + line);
+        assertTrue(line.contains("hostfwd=tcp:127.0.0.1:40022-:22"), line);
+        String append = cmd.get(cmd.indexOf("-append") + 1);
+        assertTrue(append.startsWith("root=PARTLABEL=root-x86-64 rw console=ttyS0 systemd.firstboot=off audit=0"), append);
+        assertTrue(append.endsWith("\"systemd.set_credential=ssh.authorized_keys.root:ssh-ed25519 AAAA k\""), append);
+        List<String> kvm = backend(tmp, "off").command(img, options(0), "kvm", work.resolve("o"), work.resolve("q"));
+        assertTrue(String.join(" ", kvm).contains("-accel kvm -cpu host"), kvm::toString);
+        assertFalse(String.join(" ", kvm).contains("hostfwd"), kvm::toString);
+    }
+
+    @Test
+    void closeWithoutAnsweringMonitorKillsQemuAndRemovesTheWorkDirectory() throws Exception {
+        Path bin = tmp.resolve("bin");
+        Path args = tmp.resolve("qemu-img.args");
+        script(bin, "qemu-img", "echo \"$@\" > " + args + "; for a; do last=$a; done; : > \"$last\"");
+        script(bin, "qemu-system-x86_64", "echo 'root@localhost:~# '; exec sleep 300");
+        RunningGuest g = backend(bin, "off").start(image(true), options(0));
+        long pid = g.pid();
+        assertTrue(g.isAlive());
+        assertEquals("tcg", g.accelerator());
+        assertTrue(Files.readString(args).contains("create -q -f qcow2 -F raw -b " + tmp.resolve("cache")), Files.readString(args));
+        assertTrue(Files.exists(tmp.resolve("work/overlay.qcow2")));
+        byte[] first = new byte[5];
+        assertEquals(5, g.consoleOutput().readNBytes(first, 0, 5));
+        assertEquals("root@", new String(first));
+        g.close();
+        assertFalse(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false), "qemu must be gone");
+        assertFalse(Files.exists(tmp.resolve("work")), "the overlay and socket go with the work directory");
+        assertTrue(g.exitDescription().startsWith("qemu-system-x86_64 exited with code"), g.exitDescription());
+        g.close();
+    }
+
+    @Test
+    void kvmInternalErrorKillsTheGuestAndSaysSo() throws Exception {
+        Path bin = tmp.resolve("bin");
+        script(bin, "qemu-img", "for a; do last=$a; done; : > \"$last\"");
+        script(bin, "qemu-system-x86_64", "echo 'KVM internal error. Suberror: 1' >&2; echo 'emulation failure' >&2; exec sleep 300");
+        Path dev = Files.createFile(tmp.resolve("kvm"));
+        KvmSupport kvm = new KvmSupport(dev);
+        HostTools tools = new HostTools(bin.toString() + ":/usr/bin:/bin");
+        // The probe sees the same fake error, so 'auto' picks tcg; the guest itself then reports it too.
+        RunningGuest g = new QemuBackend(tools, new ProcessRunner(tools), "auto", kvm, 500).start(image(true), options(0));
+        assertEquals("tcg", g.accelerator());
+        org.awaitility.Awaitility.await("fake guest killed after its KVM error").atMost(Duration.ofSeconds(10))
+                .until(() -> !g.isAlive());
+        String d = g.exitDescription();
+        assertTrue(d.contains("after a KVM error (KVM internal error. Suberror: 1)"), d);
+        assertTrue(d.contains("bootimage.kvm=off"), d);
+        g.close();
+    }
+}

@@ -1,0 +1,61 @@
+package io.github.bootimage.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.attribute.FileTime;
+
+import org.junit.jupiter.api.Test;
+
+import io.github.bootimage.Boot;
+import io.github.bootimage.BootImage;
+import io.github.bootimage.ExecResult;
+import io.github.bootimage.Machine;
+import io.github.bootimage.Transport;
+
+/** One bookworm VM for the class (TCG boots take 15-25 s): the Machine API over the serial console. */
+@BootImage(distro = "debian", release = "bookworm", boot = Boot.QEMU, transport = Transport.CONSOLE)
+class QemuBookwormIT {
+
+    @Test
+    void runsCommandsOverTheSerialConsole(Machine machine) {
+        ExecResult r = machine.exec("sh", "-c", "echo out; echo err >&2; exit 42");
+        assertEquals(42, r.exitCode());
+        assertEquals("out\n", r.stdout());
+        assertEquals("err\n", r.stderr());
+        String agentTty = machine.succeed("sh", "-c", "for p in /proc/[0-9]*; do"
+                + " grep -qs bootimage-agent $p/cmdline && readlink $p/fd/0; done | sort -u");
+        assertTrue(agentTty.contains("/dev/ttyS0\n"), "the agent reads the serial line: " + agentTty);
+        assertTrue(machine.packages().isInstalled("systemd"));
+    }
+
+    @Test
+    void runsTheImagesOwnKernelInAVirtualMachine(Machine machine) {
+        String running = machine.succeed("uname", "-r").strip();
+        String installed = machine.succeed("ls", "/lib/modules").strip();
+        assertEquals(installed, running, "uname -r is the kernel installed in the image");
+        assertTrue(machine.packages().isInstalled("linux-image-" + running), running);
+        String virt = machine.exec("systemd-detect-virt").stdout().strip();
+        assertTrue(virt.equals("qemu") || virt.equals("kvm"), "a VM, not a container: " + virt);
+    }
+
+    @Test
+    void showsTheAcceleratorAndBackend(Machine machine) {
+        assertEquals(Boot.QEMU, machine.info().boot());
+        String accel = machine.info().accelerator();
+        assertTrue(accel.equals("tcg") || accel.equals("kvm"), accel);
+        if (accel.equals("tcg")) {
+            assertTrue(machine.succeed("cat", "/proc/cpuinfo").contains("QEMU"), "TCG emulates a QEMU CPU");
+        }
+    }
+
+    @Test
+    void writesNeverReachTheCachedDisk(Machine machine) throws Exception {
+        var disk = machine.info().image().resolve("image.raw");
+        FileTime before = Files.getLastModifiedTime(disk);
+        machine.succeed("sh", "-c", "head -c 20000000 /dev/urandom > /var/tmp/big && sync");
+        assertEquals(before, Files.getLastModifiedTime(disk));
+        assertTrue(Files.isRegularFile(disk));
+    }
+}
