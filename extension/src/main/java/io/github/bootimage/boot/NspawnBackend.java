@@ -70,7 +70,6 @@ public final class NspawnBackend implements BootBackend {
         if (image.spec().hasSshServer()) {
             cmd.add("--bind-ro=" + o.workDir().resolve("ssh.socket.d") + ":/etc/systemd/system/ssh.socket.d");
             cmd.add("--bind-ro=" + o.workDir().resolve("ssh.socket.d") + ":/etc/systemd/system/sshd.socket.d");
-            cmd.add("--bind-ro=" + o.workDir().resolve("sshd_config.d/bootimage.conf") + ":/etc/ssh/sshd_config.d/bootimage.conf");
         }
         if (o.authorizedKey() != null) {
             cmd.add("--set-credential=ssh.authorized_keys.root:" + o.authorizedKey().strip());
@@ -99,10 +98,6 @@ public final class NspawnBackend implements BootBackend {
                 int port = o.sshPort() > 0 ? o.sshPort() : 22;
                 Files.writeString(d.resolve("bootimage.conf"),
                         "[Socket]\nListenStream=\nListenStream=127.0.0.1:" + port + "\n");
-                // Included first by sshd_config, so it wins: keys only, never passwords.
-                Path c = Files.createDirectories(o.workDir().resolve("sshd_config.d"));
-                Files.writeString(c.resolve("bootimage.conf"),
-                        "PasswordAuthentication no\nKbdInteractiveAuthentication no\nPermitEmptyPasswords no\n");
             }
             GuestProcess p = GuestProcess.start(command(image, o), true, "systemd-nspawn", tools.path());
             return new Guest(p, o);

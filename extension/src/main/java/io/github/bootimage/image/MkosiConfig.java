@@ -38,6 +38,9 @@ public final class MkosiConfig {
             StandardOutput=tty
             """;
 
+    /** sshd accepts keys only: never passwords, whatever the distribution's default. */
+    static final String SSHD_KEYS_ONLY = "PasswordAuthentication no\nKbdInteractiveAuthentication no\nPermitEmptyPasswords no\n";
+
     private final ImageSpec spec;
     private final MkosiVersion version;
     private final Map<String, String> files;
@@ -95,6 +98,10 @@ public final class MkosiConfig {
             // mkosi's Autologin= covers console-getty, tty1 and hvc0 but not the serial line qemu's console uses.
             trees.add("vm:/");
         }
+        if (spec.hasSshServer()) {
+            // Keys only, on every backend: sshd_config includes sshd_config.d first, so this wins.
+            trees.add("sshd:/");
+        }
         for (int i = 0; i < spec.extraTrees().size(); i++) {
             trees.add("trees/" + i + ":" + spec.extraTrees().get(i).target());
         }
@@ -113,6 +120,9 @@ public final class MkosiConfig {
         out.put("mkosi.conf", c.toString());
         if (spec.kernel()) {
             out.put("vm/usr/lib/systemd/system/serial-getty@ttyS0.service.d/bootimage-autologin.conf", SERIAL_AUTOLOGIN);
+        }
+        if (spec.hasSshServer()) {
+            out.put("sshd/etc/ssh/sshd_config.d/bootimage.conf", SSHD_KEYS_ONLY);
         }
         if (repoFile != null) {
             out.put("pkgmngr/" + repoPath(), repoFile);
