@@ -54,7 +54,7 @@ public record Distro(String name, String defaultRelease, List<String> releases, 
                 List.of("openssh-server"), List.of("linux-virtual", "initramfs-tools"),
                 "http://archive.ubuntu.com/ubuntu/"));
         register(new Distro("fedora", "41", List.of("39", "40", "41", "42", "rawhide"), PackageManager.RPM,
-                rpm, List.of("openssh-server"), List.of("kernel", "dracut"), "https://mirrors.fedoraproject.org/"));
+                rpm, List.of("openssh-server"), List.of("kernel", "dracut", "systemd-networkd"), "https://mirrors.fedoraproject.org/"));
         register(new Distro("centos", "9", List.of("9", "10"), PackageManager.RPM, rpm,
                 List.of("openssh-server"), List.of("kernel", "dracut"), "https://mirror.stream.centos.org/"));
         register(new Distro("rhel-ubi", "9", List.of("8", "9"), PackageManager.RPM, rpm,

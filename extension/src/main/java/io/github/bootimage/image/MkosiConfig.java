@@ -38,6 +38,9 @@ public final class MkosiConfig {
             StandardOutput=tty
             """;
 
+    /** DHCP on the VM's virtio network card. */
+    static final String VM_NETWORK = "[Match]\nName=en* eth*\n\n[Network]\nDHCP=yes\n";
+
     /** sshd accepts keys only: never passwords, whatever the distribution's default. */
     static final String SSHD_KEYS_ONLY = "PasswordAuthentication no\nKbdInteractiveAuthentication no\nPermitEmptyPasswords no\n";
 
@@ -120,6 +123,9 @@ public final class MkosiConfig {
         out.put("mkosi.conf", c.toString());
         if (spec.kernel()) {
             out.put("vm/usr/lib/systemd/system/serial-getty@ttyS0.service.d/bootimage-autologin.conf", SERIAL_AUTOLOGIN);
+            // qemu's user network answers DHCP; systemd-networkd (enabled by the distributions' presets) needs a
+            // .network file to ask, or the guest has no address and forwarded ports (SSH) lead nowhere.
+            out.put("vm/etc/systemd/network/80-bootimage-dhcp.network", VM_NETWORK);
         }
         if (spec.hasSshServer()) {
             out.put("sshd/etc/ssh/sshd_config.d/bootimage.conf", SSHD_KEYS_ONLY);
