@@ -25,7 +25,7 @@ class QemuBookwormIT {
         assertEquals("out\n", r.stdout());
         assertEquals("err\n", r.stderr());
         String agentTty = machine.succeed("sh", "-c", "for p in /proc/[0-9]*; do"
-                + " grep -qs bootimage-agent $p/cmdline && readlink $p/fd/0; done | sort -u");
+                + " grep -qs 'bootimage/[a]gent.sh' $p/cmdline && readlink $p/fd/0; done | sort -u");
         assertTrue(agentTty.contains("/dev/ttyS0\n"), "the agent reads the serial line: " + agentTty);
         assertTrue(machine.packages().isInstalled("systemd"));
     }
