@@ -41,7 +41,6 @@ import io.github.bootimage.MachineLaunchException;
 public final class ConsoleTransport implements CommandTransport {
     private static final System.Logger LOG = System.getLogger(ConsoleTransport.class.getName());
     private static final Pattern PROMPT = Pattern.compile("(?s).*[#$][ \\u001b\\[\\dmK;?]*$");
-    private static final int LOG_LIMIT = 512 * 1024;
     private static final String AGENT = loadAgent();
     private static final Pattern BASE64_LINE = Pattern.compile("[A-Za-z0-9+/=]*");
     /** Stdin bigger than this travels as a raw base64 stream after the command line (see console-agent.sh). */
@@ -53,8 +52,7 @@ public final class ConsoleTransport implements CommandTransport {
     private final OutputStream out;
     private final BooleanSupplier alive;
     private final Supplier<String> exitDescription;
-    private final StringBuilder log = new StringBuilder();
-    private final StringBuilder partial = new StringBuilder();
+    private final ConsoleLog log = new ConsoleLog();
     private final Map<Long, CompletableFuture<Frame>> pending = new ConcurrentHashMap<>();
     private final AtomicLong ids = new AtomicLong();
     private final Thread reader;
@@ -133,10 +131,7 @@ public final class ConsoleTransport implements CommandTransport {
         if (ready) {
             return;
         }
-        String p;
-        synchronized (log) {
-            p = partial.toString();
-        }
+        String p = log.partial();
         long now = System.nanoTime();
         if (PROMPT.matcher(p).matches() && now - bootstrapSentAt > TimeUnit.SECONDS.toNanos(2)) {
             bootstrapSentAt = now;
@@ -173,10 +168,7 @@ public final class ConsoleTransport implements CommandTransport {
                     }
                 }
                 line.write(buf, start, n - start);
-                synchronized (log) {
-                    partial.setLength(0);
-                    partial.append(line.toString(StandardCharsets.UTF_8));
-                }
+                log.setPartial(line.toString(StandardCharsets.UTF_8));
             }
         } catch (IOException e) {
             LOG.log(System.Logger.Level.DEBUG, "Console of " + machine + " closed: " + e.getMessage());
@@ -233,33 +225,17 @@ public final class ConsoleTransport implements CommandTransport {
             ready = true;
             return;
         }
-        appendLog(l);
-    }
-
-    private void appendLog(String l) {
-        synchronized (log) {
-            log.append(l).append('\n');
-            if (log.length() > LOG_LIMIT) {
-                log.delete(0, log.length() - LOG_LIMIT / 2);
-            }
-        }
+        log.appendLine(l);
     }
 
     /** Everything the console showed outside command frames. */
     public String consoleLog() {
-        synchronized (log) {
-            return log.toString() + partial;
-        }
+        return log.text();
     }
 
     /** The last lines of the console log. */
     public String consoleTail(int lines) {
-        String[] all = consoleLog().split("\n");
-        StringBuilder b = new StringBuilder();
-        for (int i = Math.max(0, all.length - lines); i < all.length; i++) {
-            b.append("  | ").append(all[i]).append('\n');
-        }
-        return b.toString();
+        return log.tail(lines);
     }
 
     /** Escapes bytes for the agent's {@code printf %b}: safe ASCII stays, everything else is \xHH. */
