@@ -2,7 +2,6 @@ package io.github.bootimage.image;
 
 import java.io.BufferedWriter;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -86,40 +85,89 @@ public final class MkosiBuilder implements ImageBuilder {
     public void build(ImageSpec spec, Path configDir, Path outputDir, Path logFile) {
         runner.tools().require("mkosi", "to build the image " + spec.label());
         List<String> cmd = command(spec, configDir, outputDir);
+        Path packages = cacheRoot.resolve("packages").resolve(spec.distro().name() + "-" + spec.release());
         ProcessRunner.Result r;
+        BuildLog log = new BuildLog(logFile);
         try {
-            Files.createDirectories(cacheRoot.resolve("packages").resolve(spec.distro().name() + "-" + spec.release()));
+            Files.createDirectories(packages);
             Files.createDirectories(incrementalDir(spec));
             LOG.log(System.Logger.Level.INFO, "Building image {0} with mkosi: {1}", spec.label(), String.join(" ", cmd));
             // One build per release at a time, across threads and JVMs: they share the package cache (mkosi runs
             // apt and dnf without their own locks) and, per package layer, mkosi's cached tree.
-            Path packages = cacheRoot.resolve("packages").resolve(spec.distro().name() + "-" + spec.release());
             var local = LAYER_LOCKS.computeIfAbsent(packages, l -> new java.util.concurrent.locks.ReentrantLock());
             local.lock();
             try (var ch = java.nio.channels.FileChannel.open(packages.resolveSibling(packages.getFileName() + ".lock"),
                     java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE);
-                 var fileLock = ch.lock();
-                 BufferedWriter w = Files.newBufferedWriter(logFile)) {
+                 var fileLock = ch.lock()) {
                 r = runner.run(cmd, configDir, timeout, 400, line -> {
                     LOG.log(System.Logger.Level.DEBUG, "[mkosi {0}] {1}", spec.label(), line);
-                    try {
-                        w.write(line);
-                        w.newLine();
-                    } catch (IOException e) {
-                        throw new UncheckedIOException(e);
-                    }
+                    log.write(line);
                 });
             } finally {
                 local.unlock();
+                log.close();
             }
-        } catch (IOException | UncheckedIOException e) {
+        } catch (IOException e) {
             throw new ImageBuildException("Could not run mkosi to build " + spec.label() + ": " + e.getMessage()
                     + "\ncommand: " + String.join(" ", cmd), e);
+        }
+        if (log.failure() != null) {
+            // Usually a full disk: say so first, whatever mkosi made of it.
+            throw new ImageBuildException("Could not write the build log " + logFile + " (" + log.failure().getMessage()
+                    + "): the image cache's file system is probably full. Free space, run 'bootimage prune', or set"
+                    + " bootimage.cache.dir to a larger file system.\n" + failureMessage(spec, r, logFile), log.failure());
         }
         if (!r.succeeded()) {
             throw new ImageBuildException(failureMessage(spec, r, logFile));
         }
         LOG.log(System.Logger.Level.INFO, "Built image {0} in {1} s", spec.label(), r.duration().toMillis() / 1000.0);
+    }
+
+    /**
+     * The build log file. A write that fails (a full disk) is remembered and ends logging, but never
+     * stops reading mkosi's output: a pump that stopped would leave mkosi blocked on a full pipe.
+     */
+    private static final class BuildLog {
+        private final Path file;
+        private BufferedWriter writer;
+        private IOException failure;
+
+        BuildLog(Path file) {
+            this.file = file;
+        }
+
+        synchronized void write(String line) {
+            if (failure != null) {
+                return;
+            }
+            try {
+                if (writer == null) {
+                    writer = Files.newBufferedWriter(file);
+                }
+                writer.write(line);
+                writer.newLine();
+            } catch (IOException e) {
+                failure = e;
+            }
+        }
+
+        synchronized void close() {
+            try {
+                if (writer != null) {
+                    writer.close();
+                } else if (failure == null) {
+                    Files.writeString(file, "");
+                }
+            } catch (IOException e) {
+                if (failure == null) {
+                    failure = e;
+                }
+            }
+        }
+
+        synchronized IOException failure() {
+            return failure;
+        }
     }
 
     /** The message of a failed build: command, exit code, the lines that explain it, the tail. */

@@ -33,11 +33,16 @@ class BadInputIT {
             var f = ImageTier.factory();
             ImageCache cache = new ImageCache(mnt, MkosiVersion.detect(f.runner()),
                     // The package cache stays on the real cache: only the image output lands on the tiny file system.
-                    new MkosiBuilder(f.runner(), f.settings().cacheDir(), java.time.Duration.ofMinutes(5), true), MirrorCheck.none());
+                    new MkosiBuilder(f.runner(), f.settings().cacheDir(), java.time.Duration.ofMinutes(10), true), MirrorCheck.none());
             ImageSpec spec = ImageSpec.of("debian", "bookworm");
+            long start = System.nanoTime();
             BootImageException e = assertThrows(BootImageException.class, () -> cache.resolve(spec));
             String m = e.getMessage();
-            assertTrue(m.contains("No space left on device") || m.contains("is full"), m);
+            assertTrue(m.startsWith("Could not write the build log "), m);
+            assertTrue(m.contains("(No space left on device): the image cache's file system is probably full."
+                    + " Free space, run 'bootimage prune', or set bootimage.cache.dir to a larger file system."), m);
+            assertTrue(java.time.Duration.ofNanos(System.nanoTime() - start).toSeconds() < 120,
+                    "a full disk fails the build at once, it does not hang until the build timeout");
             assertFalse(ImageCache.isComplete(cache.entryOf(spec)));
             assertFalse(Files.exists(cache.entryOf(spec)), "no entry was published");
             try (var s = Files.list(mnt.resolve(".tmp"))) {
