@@ -84,6 +84,11 @@ public final class GuestProcess implements AutoCloseable {
 
     /** The wrapper and all its descendants, now. */
     public List<Long> processes() {
+        return tree(process);
+    }
+
+    /** A process, while it runs, and all its descendants, now. */
+    static List<Long> tree(Process process) {
         List<Long> all = new ArrayList<>();
         if (process.isAlive()) {
             all.add(process.pid());

@@ -9,7 +9,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.OptionalLong;
@@ -184,12 +183,7 @@ final class QemuGuest implements RunningGuest {
 
     @Override
     public List<Long> processes() {
-        List<Long> all = new ArrayList<>();
-        if (process.isAlive()) {
-            all.add(process.pid());
-        }
-        process.toHandle().descendants().forEach(p -> all.add(p.pid()));
-        return all;
+        return GuestProcess.tree(process);
     }
 
     @Override
