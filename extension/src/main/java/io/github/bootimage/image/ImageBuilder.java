@@ -12,7 +12,7 @@ public interface ImageBuilder {
      * @param configDir the written configuration
      * @param outputDir an empty directory that receives {@code image} (or {@code image.raw}) and
      *                  the kernel and initrd when there are any
-     * @param log       receives the build's output, a line at a time
+     * @param logFile   the build log: mkosi's output, a line at a time
      * @throws io.github.bootimage.ImageBuildException when the build fails
      */
     void build(ImageSpec spec, Path configDir, Path outputDir, Path logFile);

@@ -78,7 +78,7 @@ public final class MkosiBuilder implements ImageBuilder {
         }
     }
 
-    private static final java.util.concurrent.ConcurrentMap<Path, java.util.concurrent.locks.ReentrantLock> LAYER_LOCKS =
+    private static final java.util.concurrent.ConcurrentMap<Path, java.util.concurrent.locks.ReentrantLock> RELEASE_LOCKS =
             new java.util.concurrent.ConcurrentHashMap<>();
 
     @Override
@@ -94,7 +94,7 @@ public final class MkosiBuilder implements ImageBuilder {
             LOG.log(System.Logger.Level.INFO, "Building image {0} with mkosi: {1}", spec.label(), String.join(" ", cmd));
             // One build per release at a time, across threads and JVMs: they share the package cache (mkosi runs
             // apt and dnf without their own locks) and, per package layer, mkosi's cached tree.
-            var local = LAYER_LOCKS.computeIfAbsent(packages, l -> new java.util.concurrent.locks.ReentrantLock());
+            var local = RELEASE_LOCKS.computeIfAbsent(packages, l -> new java.util.concurrent.locks.ReentrantLock());
             local.lock();
             try (var ch = java.nio.channels.FileChannel.open(packages.resolveSibling(packages.getFileName() + ".lock"),
                     java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE);

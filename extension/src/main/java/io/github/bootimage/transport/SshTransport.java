@@ -157,6 +157,17 @@ public final class SshTransport implements CommandTransport {
         }
     }
 
+    /** Drops a connection found dead and returns a new one (another thread may have replaced it already). */
+    private SSHClient reconnect(ExecRequest request, SSHClient dead) {
+        synchronized (this) {
+            if (client == dead) {
+                closeQuietly(dead);
+                client = null;
+            }
+        }
+        return client(request);
+    }
+
     /** The live connection; reconnects once when it dropped and the guest still runs. */
     SSHClient client(ExecRequest request) {
         SSHClient c = client;
@@ -195,8 +206,17 @@ public final class SshTransport implements CommandTransport {
         long start = System.nanoTime();
         acquire(request);
         try {
-            SSHClient c = client(request);
-            try (Session session = SshSessions.startSession(c)) {
+            SSHClient checked = client(request);
+            Session opened;
+            try {
+                opened = SshSessions.startSession(checked);
+            } catch (IllegalStateException | net.schmizz.sshj.transport.TransportException e) {
+                // The connection died between the liveness check and the open: forget it and reconnect once.
+                checked = reconnect(request, checked);
+                opened = SshSessions.startSession(checked);
+            }
+            SSHClient c = checked;
+            try (Session session = opened) {
                 Session.Command cmd = session.exec(command);
                 // The calling thread reads stdout; one pump drains stderr (and feeds a big stdin), so at most
                 // one thread hand-off per command. A watchdog kills the command at its deadline, which ends the reads.
