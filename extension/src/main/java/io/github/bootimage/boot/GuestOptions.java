@@ -11,6 +11,12 @@ import java.time.Duration;
  * @param sshPort       the port the guest's sshd listens on (127.0.0.1 only), or 0 for none
  * @param authorizedKey the public key authorised for root, or null
  * @param bootTimeout   how long booting may take
+ * @param agentChannel  the agent's own channel to connect to the guest, or null for the console fallback
  */
-public record GuestOptions(String name, Path workDir, int sshPort, String authorizedKey, Duration bootTimeout) {
+public record GuestOptions(String name, Path workDir, int sshPort, String authorizedKey, Duration bootTimeout,
+                           AgentChannel agentChannel) {
+    /** Options without an agent channel (the agent runs on the console). */
+    public GuestOptions(String name, Path workDir, int sshPort, String authorizedKey, Duration bootTimeout) {
+        this(name, workDir, sshPort, authorizedKey, bootTimeout, null);
+    }
 }

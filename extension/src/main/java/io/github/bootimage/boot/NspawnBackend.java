@@ -71,6 +71,9 @@ public final class NspawnBackend implements BootBackend {
             cmd.add("--bind-ro=" + o.workDir().resolve("ssh.socket.d") + ":/etc/systemd/system/ssh.socket.d");
             cmd.add("--bind-ro=" + o.workDir().resolve("ssh.socket.d") + ":/etc/systemd/system/sshd.socket.d");
         }
+        if (o.agentChannel() != null) {
+            cmd.add("--bind=" + o.agentChannel().toGuest().getParent() + ":" + AgentChannel.CONTAINER_DIR);
+        }
         if (o.authorizedKey() != null) {
             cmd.add("--set-credential=ssh.authorized_keys.root:" + o.authorizedKey().strip());
         }

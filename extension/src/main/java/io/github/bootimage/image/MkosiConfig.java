@@ -44,6 +44,25 @@ public final class MkosiConfig {
     /** sshd accepts keys only: never passwords, whatever the distribution's default. */
     static final String SSHD_KEYS_ONLY = "PasswordAuthentication no\nKbdInteractiveAuthentication no\nPermitEmptyPasswords no\n";
 
+    /**
+     * The agent's service: it runs the agent on its own channel (FIFOs bound into a container, or the
+     * VM's virtio-serial port), and exits when the machine has none (the console fallback).
+     */
+    static final String AGENT_SERVICE = """
+            [Unit]
+            Description=bootimage agent: runs a test's commands on a channel of its own
+            After=systemd-user-sessions.service
+
+            [Service]
+            ExecStart=/bin/bash /usr/lib/bootimage/agent.sh channel
+            User=root
+            WorkingDirectory=-/root
+            KillMode=process
+            """;
+
+    /** Starts the agent's service with the multi-user target, without a symlink in the image. */
+    static final String AGENT_WANTS = "[Unit]\nWants=bootimage-agent.service\n";
+
     private final ImageSpec spec;
     private final MkosiVersion version;
     private final Map<String, String> files;
@@ -97,6 +116,8 @@ public final class MkosiConfig {
             c.append("Bootable=no\n");
         }
         List<String> trees = new ArrayList<>();
+        // The agent and its service, in every image: the transport's commands travel on a channel of their own.
+        trees.add("agent:/");
         if (spec.kernel()) {
             // mkosi's Autologin= covers console-getty, tty1 and hvc0 but not the serial line qemu's console uses.
             trees.add("vm:/");
@@ -121,6 +142,9 @@ public final class MkosiConfig {
             c.append("\n[Build]\n").append(version.packageManagerTreesKey()).append("=pkgmngr\n");
         }
         out.put("mkosi.conf", c.toString());
+        out.put("agent/usr/lib/bootimage/agent.sh", agentScript());
+        out.put("agent/usr/lib/systemd/system/bootimage-agent.service", AGENT_SERVICE);
+        out.put("agent/usr/lib/systemd/system/multi-user.target.d/bootimage-agent.conf", AGENT_WANTS);
         if (spec.kernel()) {
             out.put("vm/usr/lib/systemd/system/serial-getty@ttyS0.service.d/bootimage-autologin.conf", SERIAL_AUTOLOGIN);
             // qemu's user network answers DHCP; systemd-networkd (enabled by the distributions' presets) needs a
@@ -134,6 +158,14 @@ public final class MkosiConfig {
             out.put("pkgmngr/" + repoPath(), repoFile);
         }
         return out;
+    }
+
+    private static String agentScript() {
+        try (var in = MkosiConfig.class.getResourceAsStream("/io/github/bootimage/transport/console-agent.sh")) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException | NullPointerException e) {
+            throw new IllegalStateException("console-agent.sh missing from the bootimage jar", e);
+        }
     }
 
     private static List<String> scriptNames(String kind, List<Path> scripts) {

@@ -17,6 +17,7 @@ import io.github.bootimage.ImageFormat;
 import io.github.bootimage.MachineInfo;
 import io.github.bootimage.MachineLaunchException;
 import io.github.bootimage.Transport;
+import io.github.bootimage.boot.AgentChannel;
 import io.github.bootimage.boot.BootBackend;
 import io.github.bootimage.boot.GuestOptions;
 import io.github.bootimage.boot.NspawnBackend;
@@ -186,10 +187,12 @@ public final class MachineFactory {
         SshKeys keys = transport == Transport.SSH ? SshKeys.generate(work.resolve("ssh")) : null;
         long start = System.nanoTime();
         RunningGuest guest;
+        AgentChannel channel = null;
         try {
             Files.createDirectories(work);
+            channel = settings.agentChannel() ? AgentChannel.create(work.resolve("channel"), runner) : null;
             guest = backend.start(image, new GuestOptions(name, work, sshPort,
-                    keys == null ? null : keys.authorizedKey(), bootTimeout));
+                    keys == null ? null : keys.authorizedKey(), bootTimeout, channel));
             reaper().register(name, guest, work);
         } catch (IOException e) {
             release(sshPort);
@@ -202,7 +205,10 @@ public final class MachineFactory {
         ConsoleTransport console = null;
         CommandTransport commands;
         try {
-            console = new ConsoleTransport(name, guest.consoleOutput(), guest.consoleInput(), guest::isAlive,
+            console = channel != null
+                    ? ConsoleTransport.overChannel(name, guest.consoleOutput(), channel.toGuest(), channel.fromGuest(),
+                    guest::isAlive, guest::exitDescription)
+                    : new ConsoleTransport(name, guest.consoleOutput(), guest.consoleInput(), guest::isAlive,
                     guest::exitDescription);
             console.awaitReady(bootTimeout);
             reaper().register(name, guest, work);

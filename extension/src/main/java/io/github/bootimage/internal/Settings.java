@@ -105,6 +105,18 @@ public final class Settings {
         return !get("path.inherit").orElse("true").equalsIgnoreCase("false");
     }
 
+    /**
+     * Whether the agent gets a channel of its own (bootimage.agent.channel: {@code auto}, the default) or
+     * runs on the guest's console ({@code console}: the fallback, kept to compare and to debug).
+     */
+    public boolean agentChannel() {
+        String v = get("agent.channel").orElse("auto").toLowerCase(Locale.ROOT);
+        if (!v.equals("auto") && !v.equals("console")) {
+            throw bad("agent.channel", v, "auto, console");
+        }
+        return v.equals("auto");
+    }
+
     public boolean incremental() {
         return !get("incremental").orElse("true").equalsIgnoreCase("false");
     }

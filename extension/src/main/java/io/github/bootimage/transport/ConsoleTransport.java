@@ -4,15 +4,16 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -32,42 +33,48 @@ import io.github.bootimage.ExecResult;
 import io.github.bootimage.MachineLaunchException;
 
 /**
- * Commands over the guest's console: once the autologin root shell shows its prompt, a small agent
- * script is started in it (raw terminal, no echo, no prompt) that reads one command per line and
- * answers with a frame carrying stdout and stderr as base64 and the exit code. Commands travel
- * {@code printf %b}-escaped, so any bytes reach the guest exactly, and nothing the terminal does to
- * echo, prompts or line endings can change a result. Output outside frames is the console log.
+ * Commands through the bootimage agent, a small bash script in the guest that reads one command per
+ * line and answers with a frame carrying stdout and stderr as base64, the exit code, and the byte
+ * length and POSIX {@code cksum} of both outputs. Commands travel {@code printf %b}-escaped, so any
+ * bytes reach the guest exactly.
+ *
+ * <p><b>Where the agent runs.</b> Over the agent's own channel ({@link #overChannel}): the image's
+ * {@code bootimage-agent.service} starts it on FIFOs bound into a container or on a VM's
+ * virtio-serial port, which nothing else in the guest writes to; the console is then only read, into
+ * the console log. The console fallback ({@link #ConsoleTransport(String, InputStream, OutputStream,
+ * BooleanSupplier, Supplier)}) starts the agent in the console's autologin root shell; services and
+ * the kernel write to that console too, so a frame can be broken there.
+ *
+ * <p><b>Exact or an error.</b> The host checks each frame's lengths and checksums: a frame that
+ * arrived with other bytes is a {@link CommandFailedException} naming the machine, the command and what
+ * arrived, never a result; the next command runs as usual. Output outside frames is the console log.
  */
 public final class ConsoleTransport implements CommandTransport {
     private static final System.Logger LOG = System.getLogger(ConsoleTransport.class.getName());
     private static final Pattern PROMPT = Pattern.compile("(?s).*[#$][ \\u001b\\[\\dmK;?]*$");
     private static final String AGENT = loadAgent();
-    private static final Pattern BASE64_LINE = Pattern.compile("[A-Za-z0-9+/=]*");
     /** Stdin bigger than this travels as a raw base64 stream after the command line (see console-agent.sh). */
     static final int STREAM_STDIN = 16 * 1024;
-    private static final String STDERR_MARK = "@@BI-STDERR";
 
     private final String machine;
-    private final InputStream in;
+    private final String via;
     private final OutputStream out;
     private final BooleanSupplier alive;
     private final Supplier<String> exitDescription;
     private final ConsoleLog log = new ConsoleLog();
-    private final Map<Long, CompletableFuture<Frame>> pending = new ConcurrentHashMap<>();
+    private final FrameReader frames;
     private final AtomicLong ids = new AtomicLong();
-    private final Thread reader;
+    private final List<Thread> readers = new ArrayList<>();
+    private final List<AutoCloseable> channelEnds = new ArrayList<>();
     private final Object sendLock = new Object();
+    private final boolean bootstrap;
 
-    private volatile boolean ready;
     private volatile boolean eof;
     private volatile long bootstrapSentAt;
-    private volatile Frame current;
-    private final Map<Long, CompletableFuture<Void>> sendGo = new ConcurrentHashMap<>();
-
-    private record Frame(long id, List<String> lines, int exitCode, boolean timedOut) {
-    }
 
     /**
+     * The console fallback: the agent is sent over the console to its autologin shell.
+     *
      * @param machine         the machine's name, for messages
      * @param consoleOutput   what the guest prints on its console
      * @param consoleInput    what the guest reads from its console
@@ -76,19 +83,90 @@ public final class ConsoleTransport implements CommandTransport {
      */
     public ConsoleTransport(String machine, InputStream consoleOutput, OutputStream consoleInput,
                             BooleanSupplier alive, Supplier<String> exitDescription) {
+        this(machine, "console", consoleOutput, consoleInput, null, alive, exitDescription, true);
+    }
+
+    private ConsoleTransport(String machine, String via, InputStream agentOutput, OutputStream agentInput,
+                             InputStream consoleOnly, BooleanSupplier alive, Supplier<String> exitDescription,
+                             boolean bootstrap) {
         this.machine = machine;
-        this.in = consoleOutput;
-        this.out = consoleInput;
+        this.via = via;
+        this.out = agentInput;
         this.alive = alive;
         this.exitDescription = exitDescription;
-        this.reader = new Thread(this::readLoop, "bootimage-console-" + machine);
-        this.reader.setDaemon(true);
-        this.reader.start();
+        this.bootstrap = bootstrap;
+        this.frames = new FrameReader(log::appendLine, bootstrap ? log::setPartial : null);
+        if (consoleOnly != null) {
+            // The console ends only with the guest: the channel's FIFOs, open for reading and writing, never do.
+            FrameReader consoleLines = new FrameReader(log::appendLine, log::setPartial);
+            readers.add(reader("bootimage-console-" + machine, () -> consoleLines.readAll(consoleOnly)));
+        }
+        readers.add(reader("bootimage-agent-" + machine, () -> frames.readAll(agentOutput)));
+        readers.forEach(Thread::start);
+    }
+
+    /**
+     * Commands over the agent's own channel: the image's agent service opens the other ends of the two
+     * FIFOs; the console is only read, into the console log.
+     *
+     * @param toGuest   the FIFO the agent reads requests from
+     * @param fromGuest the FIFO the agent writes frames to
+     */
+    public static ConsoleTransport overChannel(String machine, InputStream consoleOutput, Path toGuest, Path fromGuest,
+                                               BooleanSupplier alive, Supplier<String> exitDescription) {
+        try {
+            // Read and write, so opening a FIFO never waits for the other end and the host never sees an early EOF.
+            FileChannel w = FileChannel.open(toGuest, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            FileChannel r = FileChannel.open(fromGuest, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            ConsoleTransport t = new ConsoleTransport(machine, "agent channel", Channels.newInputStream(r),
+                    Channels.newOutputStream(w), consoleOutput, alive, exitDescription, false);
+            t.channelEnds.add(w);
+            t.channelEnds.add(r);
+            return t;
+        } catch (IOException e) {
+            throw new MachineLaunchException("Could not open the agent's channel " + toGuest + " / " + fromGuest
+                    + " of machine " + machine + ": " + e.getMessage(), e);
+        }
+    }
+
+    private interface Reading {
+        void run() throws IOException;
+    }
+
+    private Thread reader(String name, Reading reading) {
+        Thread t = new Thread(() -> {
+            try {
+                reading.run();
+            } catch (IOException e) {
+                LOG.log(System.Logger.Level.DEBUG, name + " closed: " + e.getMessage());
+            } finally {
+                streamEnded();
+            }
+        }, name);
+        t.setDaemon(true);
+        return t;
+    }
+
+    private void streamEnded() {
+        eof = true;
+        for (int i = 0; i < 20 && alive.getAsBoolean(); i++) {
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                break;
+            }
+        }
+        frames.failAll(new IOException("the machine stopped (" + exitDescription.get() + ")"));
     }
 
     @Override
     public String name() {
         return "console";
+    }
+
+    /** How commands travel: "agent channel" or "console". */
+    public String via() {
+        return via;
     }
 
     private static String loadAgent() {
@@ -99,36 +177,43 @@ public final class ConsoleTransport implements CommandTransport {
         }
     }
 
+    /** The agent script, as the image carries it at {@code /usr/lib/bootimage/agent.sh}. */
+    public static String agentScript() {
+        return AGENT;
+    }
+
     /**
-     * Waits until the agent runs in the guest's shell.
+     * Waits until the agent runs in the guest.
      *
      * @throws MachineLaunchException when the guest dies or the timeout passes, with the console tail
      */
     public void awaitReady(Duration timeout) {
         try {
-            Awaitility.await("console of machine " + machine + " to become ready")
+            Awaitility.await((bootstrap ? "console" : "agent channel") + " of machine " + machine + " to become ready")
                     .atMost(timeout)
                     .pollDelay(Duration.ZERO)
                     .pollInterval(Duration.ofMillis(2))
                     .pollInSameThread()
-                    .failFast("the guest's process ended", () -> eof && !ready)
+                    .failFast("the guest's process ended", () -> eof && !frames.ready())
                     .until(() -> {
                         maybeBootstrap();
-                        return ready;
+                        return frames.ready();
                     });
         } catch (TerminalFailureException e) {
             throw new MachineLaunchException("Machine " + machine + " stopped while booting ("
-                    + exitDescription.get() + ") before its console answered. Console tail:\n" + consoleTail(40));
+                    + exitDescription.get() + ") before its " + via + " answered. Console tail:\n" + consoleTail(40));
         } catch (ConditionTimeoutException e) {
             throw new MachineLaunchException("Machine " + machine + " did not boot within " + timeout.toSeconds()
-                    + " s: no autologin shell answered on its console (" + exitDescription.get()
+                    + " s: " + (bootstrap ? "no autologin shell answered on its console"
+                    : "the bootimage agent did not answer on its channel (the image's bootimage-agent.service;"
+                    + " see its journal)") + " (" + exitDescription.get()
                     + "). Raise bootTimeout or bootimage.timeout.boot if the host is slow. Console tail:\n"
                     + consoleTail(40));
         }
     }
 
     private void maybeBootstrap() {
-        if (ready) {
+        if (!bootstrap || frames.ready()) {
             return;
         }
         String p = log.partial();
@@ -147,85 +232,9 @@ public final class ConsoleTransport implements CommandTransport {
                 out.write(line.getBytes(StandardCharsets.US_ASCII));
                 out.flush();
             } catch (IOException e) {
-                throw new UncheckedIOException("Could not write to the console of machine " + machine, e);
+                throw new UncheckedIOException("Could not write to the " + via + " of machine " + machine, e);
             }
         }
-    }
-
-    private void readLoop() {
-        byte[] buf = new byte[65536];
-        java.io.ByteArrayOutputStream line = new java.io.ByteArrayOutputStream();
-        try {
-            int n;
-            while ((n = in.read(buf)) > 0) {
-                int start = 0;
-                for (int i = 0; i < n; i++) {
-                    if (buf[i] == '\n') {
-                        line.write(buf, start, i - start);
-                        onLine(line.toString(StandardCharsets.UTF_8));
-                        line.reset();
-                        start = i + 1;
-                    }
-                }
-                line.write(buf, start, n - start);
-                log.setPartial(line.toString(StandardCharsets.UTF_8));
-            }
-        } catch (IOException e) {
-            LOG.log(System.Logger.Level.DEBUG, "Console of " + machine + " closed: " + e.getMessage());
-        } finally {
-            eof = true;
-            for (int i = 0; i < 20 && alive.getAsBoolean(); i++) {
-                try {
-                    Thread.sleep(100);
-                } catch (InterruptedException e) {
-                    break;
-                }
-            }
-            String why = "the machine stopped (" + exitDescription.get() + ")";
-            pending.values().forEach(f -> f.completeExceptionally(new IOException(why)));
-            sendGo.values().forEach(f -> f.completeExceptionally(new IOException(why)));
-        }
-    }
-
-    private void onLine(String raw) {
-        String l = raw.endsWith("\r") ? raw.substring(0, raw.length() - 1) : raw;
-        Frame f = current;
-        if (f != null) {
-            if (l.startsWith("@@BI-END ")) {
-                String[] p = l.split(" ");
-                current = null;
-                if (p.length >= 4 && Long.parseLong(p[1]) == f.id()) {
-                    CompletableFuture<Frame> fut = pending.remove(f.id());
-                    if (fut != null) {
-                        fut.complete(new Frame(f.id(), f.lines(), Integer.parseInt(p[2]), "timeout".equals(p[3])));
-                    }
-                    return;
-                }
-            } else if (BASE64_LINE.matcher(l).matches() || l.equals(STDERR_MARK)) {
-                f.lines().add(l);
-                return;
-            }
-        }
-        if (l.startsWith("@@BI-BEGIN ")) {
-            try {
-                current = new Frame(Long.parseLong(l.substring(11).strip()), new ArrayList<>(), 0, false);
-                return;
-            } catch (NumberFormatException ignored) {
-                // not ours
-            }
-        }
-        if (l.startsWith("@@BI-SEND ")) {
-            CompletableFuture<Void> go = sendGo.remove(Long.parseLong(l.substring(10).strip()));
-            if (go != null) {
-                go.complete(null);
-                return;
-            }
-        }
-        if (l.startsWith("@@BI-READY")) {
-            ready = true;
-            return;
-        }
-        log.appendLine(l);
     }
 
     /** Everything the console showed outside command frames. */
@@ -274,47 +283,47 @@ public final class ConsoleTransport implements CommandTransport {
     private Bytes run(ExecRequest request, Duration defaultTimeout, boolean binaryOut) {
         Duration timeout = request.timeout() != null ? request.timeout() : defaultTimeout;
         String command = ShellCommand.render(request);
-        if (!ready || eof) {
-            throw gone(request, "its console is not answering (" + exitDescription.get() + ")");
+        if (!frames.ready() || eof) {
+            throw gone(request, "its " + via + " is not answering (" + exitDescription.get() + ")");
         }
         long start = System.nanoTime();
         synchronized (this) {
             long id = ids.incrementAndGet();
-            CompletableFuture<Frame> fut = new CompletableFuture<>();
-            pending.put(id, fut);
+            CompletableFuture<FrameReader.Frame> fut = new CompletableFuture<>();
+            frames.pending.put(id, fut);
             byte[] stdin = request.stdin();
             String secs = String.format(java.util.Locale.ROOT, "%.3f", timeout.toMillis() / 1000.0);
             String line = (binaryOut ? "b" : "") + id + " " + secs + " " + escape(command.getBytes(StandardCharsets.UTF_8)) + " ";
             if (stdin.length > STREAM_STDIN) {
                 CompletableFuture<Void> go = new CompletableFuture<>();
-                sendGo.put(id, go);
-                send(line + "#" + (4L * ((stdin.length + 2) / 3)) + "\n");
+                frames.sendGo.put(id, go);
+                send(line + "#" + (4L * ((stdin.length + 2) / 3)) + ":" + stdin.length + ":" + Cksum.of(stdin) + "\n");
                 try {
                     go.get(30, TimeUnit.SECONDS);
                 } catch (ExecutionException | TimeoutException e) {
-                    pending.remove(id);
-                    throw gone(request, "the console agent did not ask for the command's stdin within 30 s");
+                    frames.pending.remove(id);
+                    throw gone(request, "the agent did not ask for the command's stdin within 30 s");
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     throw new CommandFailedException("Interrupted while running [" + request.commandLine()
                             + "] on machine " + machine, null);
                 } finally {
-                    sendGo.remove(id);
+                    frames.sendGo.remove(id);
                 }
                 sendStream(stdin);
             } else {
                 send(line + (stdin.length == 0 ? "-" : escape(stdin)) + "\n");
             }
-            Frame f;
+            FrameReader.Frame f;
             try {
                 f = fut.get(timeout.toMillis() + 10_000, TimeUnit.MILLISECONDS);
             } catch (TimeoutException e) {
-                pending.remove(id);
+                frames.pending.remove(id);
                 throw new CommandTimeoutException("Command [" + request.commandLine() + "] on machine " + machine
-                        + " (console) got no answer within " + timeout.toMillis() + " ms plus 10 s of grace: the guest"
-                        + " is hung or its console is blocked. Console tail:\n" + consoleTail(20));
+                        + " (" + via + ") got no answer within " + timeout.toMillis() + " ms plus 10 s of grace: the"
+                        + " guest is hung or its " + via + " is blocked. Console tail:\n" + consoleTail(20));
             } catch (ExecutionException e) {
-                pending.remove(id);
+                frames.pending.remove(id);
                 throw gone(request, e.getCause().getMessage());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -322,22 +331,53 @@ public final class ConsoleTransport implements CommandTransport {
                         + machine, null);
             }
             Duration took = Duration.ofNanos(System.nanoTime() - start);
-            int split = binaryOut ? f.lines().indexOf(STDERR_MARK) : 1;
-            if (split < 0) {
-                throw gone(request, "its answer frame had no " + STDERR_MARK + " line");
+            if (f.flag().equals("badinput")) {
+                throw new CommandFailedException("Command [" + request.commandLine() + "] on machine " + machine + " ("
+                        + via + ") was not run: its stdin (" + stdin.length + " bytes, cksum " + Cksum.of(stdin)
+                        + ") arrived in the guest with other bytes. The machine stays usable. Console tail:\n"
+                        + consoleTail(20), null);
             }
-            byte[] stdout = decode(f.lines().subList(0, Math.min(split, f.lines().size())));
-            byte[] stderr = f.lines().size() > split + (binaryOut ? 1 : 0)
-                    ? decode(List.of(f.lines().get(split + (binaryOut ? 1 : 0)))) : new byte[0];
-            if (f.timedOut()) {
+            byte[] stdout = checked(request, f, "stdout", f.out(), 4, 5);
+            byte[] stderr = checked(request, f, "stderr", f.err(), 6, 7);
+            if (f.flag().equals("timeout")) {
                 ExecResult result = ExecResult.of(f.exitCode(), binaryOut ? new byte[0] : stdout, stderr, took);
                 throw new CommandTimeoutException("Command [" + request.commandLine() + "] on machine " + machine
-                        + " (console) timed out after " + timeout.toMillis() + " ms and was killed; the machine is"
+                        + " (" + via + ") timed out after " + timeout.toMillis() + " ms and was killed; the machine is"
                         + " still usable. Pass a longer timeout with ExecRequest.withTimeout(...) or set"
                         + " bootimage.timeout.command. Output so far:" + result.toString().replaceFirst("^[^\n]*", ""));
             }
             return new Bytes(f.exitCode(), stdout, stderr, took);
         }
+    }
+
+    /** Decodes one output of a frame and checks it against the length and cksum the agent computed. */
+    private byte[] checked(ExecRequest request, FrameReader.Frame f, String what, List<String> chunks, int lenAt, int sumAt) {
+        long wantLen = Long.parseLong(f.end()[lenAt]);
+        long wantSum = Long.parseLong(f.end()[sumAt]);
+        java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
+        String problem = null;
+        try {
+            for (String c : chunks) {
+                b.writeBytes(Base64.getDecoder().decode(c));
+            }
+        } catch (IllegalArgumentException e) {
+            problem = "its base64 did not decode (" + e.getMessage() + ")";
+        }
+        byte[] got = b.toByteArray();
+        if (problem == null && (got.length != wantLen || Cksum.of(got) != wantSum)) {
+            problem = got.length + " bytes with cksum " + Cksum.of(got) + " arrived";
+        }
+        if (problem == null) {
+            return got;
+        }
+        String sample = String.join("|", chunks);
+        throw new CommandFailedException("Command [" + request.commandLine() + "] on machine " + machine + " (" + via
+                + "): its answer arrived with other bytes than the guest sent, so no result is given. The agent sent "
+                + what + " of " + wantLen + " bytes with cksum " + wantSum + "; " + problem + " (" + chunks.size()
+                + " base64 line(s), starting: " + sample.substring(0, Math.min(120, sample.length())) + "). Something"
+                + " else wrote into the " + via + " in the middle of the frame; the machine stays usable."
+                + (via.equals("console") ? " The console is shared with the guest's services and kernel: an image"
+                + " with the agent's channel avoids this." : "") + " Console tail:\n" + consoleTail(20), null);
     }
 
     /** Sends stdin as exactly 4*ceil(n/3) base64 characters, once the agent asked for it. */
@@ -362,23 +402,15 @@ public final class ConsoleTransport implements CommandTransport {
                 }
                 out.flush();
             } catch (IOException e) {
-                throw new UncheckedIOException("Could not write to the console of machine " + machine, e);
+                throw new UncheckedIOException("Could not write to the " + via + " of machine " + machine, e);
             }
         }
     }
 
     private CommandFailedException gone(ExecRequest request, String why) {
         return new CommandFailedException("Cannot run [" + request.commandLine() + "] on machine " + machine
-                + " (console): " + why + ". The guest may have powered itself off or crashed. Console tail:\n"
+                + " (" + via + "): " + why + ". The guest may have powered itself off or crashed. Console tail:\n"
                 + consoleTail(20), null);
-    }
-
-    private static byte[] decode(List<String> lines) {
-        java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
-        for (String l : lines) {
-            b.writeBytes(Base64.getDecoder().decode(l));
-        }
-        return b.toByteArray();
     }
 
     @Override
@@ -394,6 +426,13 @@ public final class ConsoleTransport implements CommandTransport {
     @Override
     public void close() {
         eof = true;
-        reader.interrupt();
+        for (AutoCloseable c : channelEnds) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                LOG.log(System.Logger.Level.DEBUG, "closing the agent channel of " + machine + ": " + e);
+            }
+        }
+        readers.forEach(Thread::interrupt);
     }
 }

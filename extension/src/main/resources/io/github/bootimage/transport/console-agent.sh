@@ -1,49 +1,102 @@
-# bootimage console agent: runs commands sent over the guest's console, one line each:
+# bootimage agent: runs a test's commands in the guest, one request line each:
 #   <id> <timeout seconds, 0 for none> <command, printf %b-escaped> <stdin, printf %b-escaped, or ->
-# and answers with a frame: @@BI-BEGIN <id>, stdout and stderr as base64 lines, @@BI-END <id> <rc> <ok|timeout>.
-# Bulk data (file copies): for stdin given as #<n> the agent answers @@BI-SEND <id>, and only then do
-# exactly n base64 characters follow (bash reads a terminal in blocks, so they must not arrive while it
-# reads the line), read by head in big blocks. An id written b<id> asks for stdout as wrapped base64
-# lines ended by @@BI-STDERR, so a big output never becomes one line.
-stty raw -echo 2>/dev/null
+# and answers with a frame:
+#   @@BI-BEGIN <id>
+#   O:<stdout as base64>            (one line; or several lines for an id written b<id>, for big binary output)
+#   E:<stderr as base64>
+#   @@BI-END <id> <rc> <ok|timeout|badinput> <stdout bytes> <stdout cksum> <stderr bytes> <stderr cksum>
+# The host checks every frame against its lengths and POSIX cksum CRCs: a frame that arrives with other
+# bytes is an error, never a result.
+#
+# Where it runs:
+#   agent.sh channel  started by the image's bootimage-agent.service on a channel nothing else in the guest
+#                     writes to: the FIFOs agent.in/agent.out that systemd-nspawn binds at
+#                     /run/bootimage-channel, or the virtio-serial port named io.bootimage.agent of a qemu
+#                     VM. Without either (the machine uses the console fallback) it exits after 30 s.
+#   agent.sh          the console fallback: sent over the console to the autologin shell, which runs it on
+#                     the terminal (raw, no echo); whatever else writes to the console can then break a
+#                     frame, which the check turns into an error.
+# Bulk data (file copies): for stdin given as #<base64 chars>:<bytes>:<cksum> the agent answers
+# @@BI-SEND <id>, and only then do exactly that many base64 characters follow (bash reads a terminal in
+# blocks, so they must not arrive while it reads the line), read by head in big blocks; the decoded bytes
+# are checked before the command runs.
 d=${BOOTIMAGE_AGENT_DIR:-/run/bootimage}
 mkdir -p "$d"
+if [ "${1:-}" = channel ]; then
+  ch=${BOOTIMAGE_CHANNEL_DIR:-/run/bootimage-channel}
+  n=0
+  while :; do
+    if [ -p "$ch/agent.in" ] && [ -p "$ch/agent.out" ]; then
+      exec 0<"$ch/agent.in" 1>"$ch/agent.out"
+      break
+    fi
+    for p in /sys/class/virtio-ports/*/name; do
+      if [ -r "$p" ] && [ "$(<"$p")" = io.bootimage.agent ]; then
+        v=${p%/name}
+        exec 0<>"/dev/${v##*/}" 1>&0
+        break 2
+      fi
+    done
+    n=$((n + 1))
+    [ "$n" -gt 300 ] && exit 0
+    sleep 0.1
+  done
+else
+  stty raw -echo 2>/dev/null
+fi
 rm -f "$d/never"; mkfifo "$d/never"; exec 9<>"$d/never"
 exec 2>"$d/agent.log"
 set -m
 printf '\n@@BI-READY %s\n' "$$"
+k=0
 while IFS=' ' read -r id t c i; do
   b=
   case "$id" in b[0-9]*) b=1; id=${id#b} ;; esac
   case "$id" in ''|*[!0-9]*) continue ;; esac
+  # Every command has files of its own: a child it leaves running keeps writing into its own (deleted) files,
+  # never into a later command's output.
+  rm -f "$d/o$k" "$d/e$k" "$d/i$k" "$d/t$k"
+  k=$((k + 1))
+  o=$d/o$k e=$d/e$k
   printf -v c '%b' "$c"
+  f=ok
   case "$i" in
     -) in=/dev/null ;;
     # A job of this shell reading the terminal would be stopped by SIGTTIN (the agent's stderr is no
     # terminal, so bash cannot hand the terminal over); a new session has no controlling terminal and may read it.
     '#'*) printf '@@BI-SEND %s\n' "$id"
-          setsid -w sh -c 'head -c "$1" | base64 -d' sh "${i#?}" >"$d/in"; in="$d/in" ;;
-    *) printf '%b' "$i" >"$d/in"; in="$d/in" ;;
+          IFS=: read -r n nb ns <<<"${i#?}"
+          setsid -w sh -c 'head -c "$1" | base64 -d' sh "$n" >"$d/i$k"; in=$d/i$k
+          set -- $(cksum <"$in")
+          [ "$1 $2" = "$ns $nb" ] || f=badinput ;;
+    *) printf '%b' "$i" >"$d/i$k"; in=$d/i$k ;;
   esac
-  rm -f "$d/to"
-  ( eval "$c" ) <"$in" >"$d/out" 2>"$d/err" &
-  p=$!
-  w=
-  if [ "$t" != 0 ]; then
-    ( read -r -t "$t" -u 9; : >"$d/to"; kill -KILL -- -"$p" ) 2>/dev/null &
-    w=$!
+  rc=0
+  if [ "$f" = ok ]; then
+    ( eval "$c" ) <"$in" >"$o" 2>"$e" 9<&- &
+    p=$!
+    w=
+    if [ "$t" != 0 ]; then
+      ( read -r -t "$t" -u 9; : >"$d/t$k"; kill -KILL -- -"$p" ) 2>/dev/null &
+      w=$!
+    fi
+    wait "$p"; rc=$?
+    if [ -n "$w" ]; then kill "$w" 2>/dev/null; wait "$w" 2>/dev/null; fi
+    [ -e "$d/t$k" ] && f=timeout
+  else
+    : >"$o"; : >"$e"
   fi
-  wait "$p"; rc=$?
-  if [ -n "$w" ]; then kill "$w" 2>/dev/null; wait "$w" 2>/dev/null; fi
-  f=ok; [ -e "$d/to" ] && f=timeout
+  if [ -s "$o" ] || [ -s "$e" ]; then
+    set -- $(cksum "$o" "$e")
+  else
+    set -- 4294967295 0 - 4294967295 0 -
+  fi
   printf '@@BI-BEGIN %s\n' "$id"
   if [ -n "$b" ]; then
-    [ -s "$d/out" ] && base64 -w 49152 "$d/out"
-    printf '@@BI-STDERR\n'
+    [ -s "$o" ] && base64 -w 49152 "$o" | sed 's/^/O:/'
   else
-    [ -s "$d/out" ] && base64 -w0 "$d/out"
-    printf '\n'
+    printf 'O:'; [ -s "$o" ] && base64 -w0 "$o"; printf '\n'
   fi
-  [ -s "$d/err" ] && base64 -w0 "$d/err"
-  printf '\n@@BI-END %s %s %s\n' "$id" "$rc" "$f"
+  printf 'E:'; [ -s "$e" ] && base64 -w0 "$e"
+  printf '\n@@BI-END %s %s %s %s %s %s %s\n' "$id" "$rc" "$f" "$2" "$1" "$5" "$4"
 done

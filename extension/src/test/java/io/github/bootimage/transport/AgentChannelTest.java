@@ -1,0 +1,122 @@
+package io.github.bootimage.transport;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.github.bootimage.CommandFailedException;
+import io.github.bootimage.CommandTimeoutException;
+import io.github.bootimage.ExecRequest;
+import io.github.bootimage.ExecResult;
+
+/** The agent on its own channel (two FIFOs), as an image's bootimage-agent.service runs it, against a host bash. */
+class AgentChannelTest {
+    static final Duration T = Duration.ofSeconds(20);
+
+    @TempDir
+    static Path dir;
+    static LocalAgent agent;
+
+    @BeforeAll
+    static void start() throws Exception {
+        agent = new LocalAgent(dir.resolve("a"));
+        agent.transport.awaitReady(Duration.ofSeconds(20));
+    }
+
+    @AfterAll
+    static void stop() {
+        agent.close();
+    }
+
+    static ExecResult exec(ExecRequest r) {
+        return agent.transport.exec(r, T);
+    }
+
+    @Test
+    void commandsRunOverTheChannel() {
+        assertEquals("agent channel", agent.transport.via());
+        ExecResult r = exec(ExecRequest.of("sh", "-c", "echo out; echo err >&2; exit 7"));
+        assertEquals(7, r.exitCode());
+        assertEquals("out\n", r.stdout());
+        assertEquals("err\n", r.stderr());
+        assertEquals("it's \"quoted\" $(x) `y`\n", exec(ExecRequest.of("printf", "%s\n", "it's \"quoted\" $(x) `y`")).stdout());
+    }
+
+    @Test
+    void everyByteValueAndBigOutputs() {
+        byte[] all = new byte[256];
+        for (int i = 0; i < 256; i++) {
+            all[i] = (byte) i;
+        }
+        assertArrayEquals(all, exec(ExecRequest.of("cat").withStdin(all)).stdoutBytes());
+        byte[] big = new byte[200_000];
+        for (int i = 0; i < big.length; i++) {
+            big[i] = (byte) (i * 31 + 7);
+        }
+        ExecResult streamed = exec(ExecRequest.of("sh", "-c", "cat; cat /dev/null >&2").withStdin(big));
+        assertArrayEquals(big, streamed.stdoutBytes());
+        ExecResult seq = exec(ExecRequest.of("seq", "1", "200000"));
+        assertEquals(1_288_895, seq.stdout().length());
+        assertTrue(seq.stdout().startsWith("1\n2\n3\n") && seq.stdout().endsWith("199999\n200000\n"));
+    }
+
+    @Test
+    void aCommandReturnsWhenItsOwnProcessExitsAndItsChildrenNeverChangeLaterResults() throws Exception {
+        long start = System.nanoTime();
+        ExecResult r = exec(ExecRequest.of("sh", "-c", "(sleep 1; echo late; echo late >&2) & echo started"));
+        assertTrue(Duration.ofNanos(System.nanoTime() - start).toMillis() < 900, "waited for the child");
+        assertEquals("started\n", r.stdout());
+        ExecResult next = exec(ExecRequest.of("sh", "-c", "sleep 1.5; echo second"));
+        assertEquals("second\n", next.stdout());
+        assertEquals("", next.stderr());
+    }
+
+    @Test
+    void stdinIsAtEndOfFileUnlessGiven() {
+        ExecResult r = exec(ExecRequest.of("sh", "-c", "cat; echo rc=$?"));
+        assertEquals("rc=0\n", r.stdout());
+    }
+
+    @Test
+    void timeoutKillsAndTheChannelStaysUsable() {
+        CommandTimeoutException e = assertThrows(CommandTimeoutException.class,
+                () -> exec(ExecRequest.of("sh", "-c", "echo started; sleep 30").withTimeout(Duration.ofMillis(500))));
+        assertTrue(e.getMessage().contains("(agent channel) timed out after 500 ms"), e.getMessage());
+        assertTrue(e.getMessage().contains("started"), e.getMessage());
+        assertEquals("still here\n", exec(ExecRequest.of("echo", "still here")).stdout());
+    }
+
+    @Test
+    void theAgentRemovesEachCommandsFiles() throws Exception {
+        for (int i = 0; i < 50; i++) {
+            exec(ExecRequest.of("sh", "-c", "echo x; echo y >&2").withStdin("in"));
+        }
+        try (var files = Files.list(dir.resolve("a/work"))) {
+            long n = files.count();
+            assertTrue(n <= 8, "the agent's directory keeps growing: " + n + " files");
+        }
+    }
+
+    @Test
+    void anAgentThatDiesFailsPendingCommandsClearly() throws Exception {
+        try (LocalAgent a = new LocalAgent(dir.resolve("dying"))) {
+            a.transport.awaitReady(T);
+            CommandFailedException e = assertThrows(CommandFailedException.class,
+                    () -> a.transport.exec(ExecRequest.of("sh", "-c", "kill -9 $PPID; sleep 5"), T));
+            assertTrue(e.getMessage().contains("Cannot run [sh -c 'kill -9 $PPID; sleep 5'] on machine local-agent"
+                    + " (agent channel)"), e.getMessage());
+            assertFalse(a.process.isAlive());
+        }
+    }
+}

@@ -1,0 +1,39 @@
+package io.github.bootimage.transport;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import io.github.bootimage.boot.AgentChannel;
+import io.github.bootimage.boot.GuestProcess;
+import io.github.bootimage.process.HostTools;
+import io.github.bootimage.process.ProcessRunner;
+
+/**
+ * The agent as an image's service runs it, on the host: {@code agent.sh channel} on two FIFOs, so the
+ * agent channel's protocol is tested without a guest. Its "console" is the output of a shell that
+ * waits for the agent, so it ends when the agent does, as a guest's console ends with the guest.
+ */
+final class LocalAgent implements AutoCloseable {
+    final GuestProcess process;
+    final ConsoleTransport transport;
+
+    LocalAgent(Path dir) throws Exception {
+        Files.createDirectories(dir);
+        Path script = dir.resolve("agent.sh");
+        Files.writeString(script, ConsoleTransport.agentScript());
+        AgentChannel channel = AgentChannel.create(dir.resolve("channel"),
+                new ProcessRunner(HostTools.fromEnvironment(null, true)));
+        process = GuestProcess.start(List.of("env", "BOOTIMAGE_AGENT_DIR=" + dir.resolve("work"),
+                "BOOTIMAGE_CHANNEL_DIR=" + dir.resolve("channel"), "sh", "-c", "bash \"$0\" channel", script.toString()),
+                false, "agent", System.getenv("PATH"));
+        transport = ConsoleTransport.overChannel("local-agent", process.output(), channel.toGuest(), channel.fromGuest(),
+                process::isAlive, process::exitDescription);
+    }
+
+    @Override
+    public void close() {
+        transport.close();
+        process.stop(() -> process.process().destroy(), 2000);
+    }
+}
