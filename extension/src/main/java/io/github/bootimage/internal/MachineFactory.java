@@ -80,7 +80,8 @@ public final class MachineFactory {
 
     /** The factory for these settings, shared across the JVM. */
     public static MachineFactory shared(Settings settings) {
-        String key = settings.cacheDir() + "|" + settings.path().orElse("") + "|" + settings.inheritPath();
+        String key = settings.cacheDir() + "|" + settings.path().orElse("") + "|" + settings.inheritPath() + "|"
+                + settings.agentChannel();
         return SHARED.computeIfAbsent(key, k -> new MachineFactory(settings));
     }
 
@@ -231,8 +232,8 @@ public final class MachineFactory {
         Duration bootTime = Duration.ofNanos(System.nanoTime() - start);
         MachineInfo info = new MachineInfo(name, spec.distro().name(), spec.release(), boot, transport,
                 guest.accelerator(), image.entry(), sshPort, bootTime);
-        LOG.log(System.Logger.Level.INFO, "Machine {0} ({1}, {2}, {3}, {4}) ready in {5} ms for {6}", name, spec.label(),
-                boot, transport, guest.accelerator(), bootTime.toMillis(), request.owner());
+        LOG.log(System.Logger.Level.INFO, "Machine {0} ({1}, {2}, {3}, {4}; agent on its {7}) ready in {5} ms for {6}",
+                name, spec.label(), boot, transport, guest.accelerator(), bootTime.toMillis(), request.owner(), console.via());
         DefaultMachine[] self = new DefaultMachine[1];
         self[0] = new DefaultMachine(guest, console, commands, info, spec.distro().packageManager(),
                 settings.commandTimeout(), () -> {

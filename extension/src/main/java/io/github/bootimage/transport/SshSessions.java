@@ -96,7 +96,7 @@ final class SshSessions {
             SshTransport.LOG.log(System.Logger.Level.DEBUG, "signal KILL over SSH failed: " + e);
         }
         String script = "grep -lszxF \"BOOTIMAGE_EXEC=$1\" /proc/[0-9]*/environ | while IFS=/ read -r _ _ p _; do"
-                + " kill -KILL \"$p\" 2>/dev/null; done; exit 0";
+                + " kill -KILL \"$p\" 2>/dev/null; done; rm -f /run/bootimage-\"$1\".[oe] \"${TMPDIR:-/tmp}\"/bootimage-\"$1\".[oe]; exit 0";
         try (Session s = startSession(c)) {
             Session.Command k = s.exec("sh -c " + ShellCommand.quote(script) + " sh " + tag);
             k.join(10, TimeUnit.SECONDS);

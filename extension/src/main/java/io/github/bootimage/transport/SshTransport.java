@@ -32,13 +32,19 @@ import io.github.bootimage.MachineLaunchException;
 
 /**
  * Commands over one persistent sshj connection to the guest's sshd, a {@link Session} per command:
- * stdout and stderr apart, the exit status (or 128+N and a message on stderr for a signal), a
+ * stdout and stderr apart, the exit status (128+N for a signal, as on the console), a
  * per-command timeout after which the command's whole process tree is killed (every process whose
  * environment holds the command's {@code BOOTIMAGE_EXEC} tag), and several threads at once (up to
  * {@value #MAX_SESSIONS} sessions, the rest wait). The
  * socket has TCP_NODELAY (without it, Nagle's algorithm costs about 45 ms a command). The guest's host
  * key is pinned: only the keys read from the guest over its console are accepted. Files travel over
  * SFTP ({@link SftpCopy}).
+ *
+ * <p><b>A command returns when its own process exits</b>, as over the agent: a child it leaves running
+ * would hold the session's pipes open (sshd ends a session only when they close), so the command's
+ * output goes to files of its own in the guest ({@code /run}, else {@code $TMPDIR}) that
+ * {@link #wrap} sends once it exits and then deletes; the child keeps running and writes into its own
+ * deleted files.
  *
  * <pre>{@code
  * SshTransport ssh = SshTransport.connect("bi-debian-1", port, keys, console, guest::isAlive, Duration.ofSeconds(90));
@@ -202,7 +208,7 @@ public final class SshTransport implements CommandTransport {
     public ExecResult exec(ExecRequest request, Duration defaultTimeout) {
         Duration timeout = request.timeout() != null ? request.timeout() : defaultTimeout;
         String tag = tagPrefix + "-" + TAGS.incrementAndGet();
-        String command = "export BOOTIMAGE_EXEC=" + tag + "; " + ShellCommand.render(request);
+        String command = wrap(tag, ShellCommand.render(request));
         long start = System.nanoTime();
         acquire(request);
         try {
@@ -250,6 +256,16 @@ public final class SshTransport implements CommandTransport {
         } finally {
             sessions.release();
         }
+    }
+
+    /**
+     * The shell line sshd runs for a command: it runs in a subshell with its output in files named by
+     * its tag, and the line ends with the command's own exit status once the files are sent.
+     */
+    static String wrap(String tag, String command) {
+        return "export BOOTIMAGE_EXEC=" + tag + "; f=/run/bootimage-" + tag + "; [ -w /run ] || f=${TMPDIR:-/tmp}/bootimage-"
+                + tag + "; ( " + command + " ) >\"$f.o\" 2>\"$f.e\"; r=$?; [ -s \"$f.o\" ] && cat \"$f.o\";"
+                + " [ -s \"$f.e\" ] && cat \"$f.e\" >&2; rm -f \"$f.o\" \"$f.e\"; exit $r";
     }
 
     private ExecResult run(ExecRequest request, Session session, Session.Command cmd, AtomicBoolean timedOut, long start,

@@ -145,6 +145,28 @@ class SshTransportTest {
     }
 
     @Test
+    void aCommandReturnsWhenItsOwnProcessExitsWhileItsChildKeepsRunning() throws Exception {
+        ssh = SshTransport.open(target(server.port()), T);
+        String marker = "27.1828" + ProcessHandle.current().pid();
+        long start = System.nanoTime();
+        ExecResult r = ssh.exec(ExecRequest.of("sh", "-c", "(sleep " + marker + "; echo late) & echo started"), T);
+        long millis = Duration.ofNanos(System.nanoTime() - start).toMillis();
+        assertEquals("started\n", r.stdout());
+        assertEquals(0, r.exitCode());
+        assertTrue(millis < 5_000, "the command waited " + millis + " ms for the child it left running");
+        assertTrue(ProcessHandle.allProcesses().anyMatch(p -> p.info().commandLine().orElse("").contains(marker)),
+                "the child must keep running");
+        ProcessHandle.allProcesses().filter(p -> p.info().commandLine().orElse("").contains(marker))
+                .forEach(ProcessHandle::destroyForcibly);
+        ExecRequest count = ExecRequest.of("sh", "-c", "ls /run | grep -c '^bootimage-bi' || true");
+        String before = ssh.exec(count, T).stdout();
+        for (int i = 0; i < 5; i++) {
+            ssh.exec(ExecRequest.of("sh", "-c", "echo out; echo err >&2"), T);
+        }
+        assertEquals(before, ssh.exec(count, T).stdout(), "each command's output files must be deleted");
+    }
+
+    @Test
     void commandTimeoutKillsTheProcessTreeAndTheConnectionStaysUsable() throws Exception {
         ssh = SshTransport.open(target(server.port()), T);
         String marker = "31.4159" + ProcessHandle.current().pid();

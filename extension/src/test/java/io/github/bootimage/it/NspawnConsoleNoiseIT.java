@@ -1,0 +1,10 @@
+package io.github.bootimage.it;
+
+import io.github.bootimage.Boot;
+import io.github.bootimage.BootImage;
+import io.github.bootimage.Transport;
+
+/** Exact results under console noise in a systemd-nspawn container (the agent on its FIFOs). */
+@BootImage(distro = "debian", release = "bookworm", boot = Boot.NSPAWN, transport = Transport.CONSOLE)
+class NspawnConsoleNoiseIT extends ConsoleNoise {
+}

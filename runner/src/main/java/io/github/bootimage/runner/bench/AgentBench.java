@@ -1,0 +1,118 @@
+package io.github.bootimage.runner.bench;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+import io.github.bootimage.Boot;
+import io.github.bootimage.ExecRequest;
+import io.github.bootimage.Transport;
+import io.github.bootimage.image.ImageSpec;
+import io.github.bootimage.internal.DefaultMachine;
+import io.github.bootimage.internal.MachineFactory;
+import io.github.bootimage.internal.MachineRequest;
+import io.github.bootimage.internal.Settings;
+
+/**
+ * The agent's own channel next to the console fallback in the same run: exec latency on nspawn and
+ * qemu, and 1,000 commands in a row with the agent's memory and open files in the guest and the
+ * JVM's heap and open files on the host before and after.
+ */
+public final class AgentBench implements BenchSection {
+
+    @Override
+    public String name() {
+        return "agent";
+    }
+
+    @Override
+    public List<BenchRow> run(BenchContext ctx) throws Exception {
+        List<BenchRow> rows = new ArrayList<>();
+        Settings base = ctx.factory().settings();
+        MachineFactory console = MachineFactory.shared(new Settings(k -> k.equals("bootimage.agent.channel")
+                ? Optional.of("console") : base.get(k.substring("bootimage.".length()))));
+        MachineFactory channel = ctx.factory();
+        for (Boot boot : List.of(Boot.NSPAWN, Boot.QEMU)) {
+            MachineRequest req = new MachineRequest(ImageSpec.of("debian", "bookworm"), boot, Transport.CONSOLE, null, "bench");
+            int n = boot == Boot.QEMU ? Math.max(100, ctx.iterations() / 2) : Math.max(300, ctx.iterations());
+            double[] overConsole = execTimes(console, req, n, ctx);
+            double[] overChannel = execTimes(channel, req, n, ctx);
+            String where = boot == Boot.QEMU ? "qemu (virtio-serial)" : "nspawn (FIFOs)";
+            for (int p : new int[] {50, 95}) {
+                double ours = Stats.percentile(overChannel, p);
+                double theirs = Stats.percentile(overConsole, p);
+                rows.add(new BenchRow(name(), "exec(true) over the agent channel, " + where + " p" + p, ours, "ms",
+                        "the same over the console fallback p" + p, theirs, "<= 1.0x console", ours <= theirs));
+            }
+        }
+        rows.addAll(thousandCommands(channel, ctx));
+        return rows;
+    }
+
+    private static double[] execTimes(MachineFactory f, MachineRequest req, int n, BenchContext ctx) {
+        double[] t = new double[n];
+        try (DefaultMachine m = f.boot(req)) {
+            ctx.log().printf("bench: %s over %s%n", req.boot(), f.settings().agentChannel() ? "the agent channel" : "the console");
+            for (int i = 0; i < 20; i++) {
+                m.exec("true");
+            }
+            for (int i = 0; i < n; i++) {
+                long s = System.nanoTime();
+                m.exec(ExecRequest.of("true"));
+                t[i] = Stats.since(s);
+            }
+        }
+        return t;
+    }
+
+    private List<BenchRow> thousandCommands(MachineFactory f, BenchContext ctx) throws Exception {
+        List<BenchRow> rows = new ArrayList<>();
+        MachineRequest req = new MachineRequest(ImageSpec.of("debian", "bookworm"), Boot.NSPAWN, Transport.CONSOLE, null, "bench");
+        try (DefaultMachine m = f.boot(req)) {
+            String pid = m.succeed("systemctl", "show", "-P", "MainPID", "bootimage-agent").strip();
+            ExecRequest probe = ExecRequest.of("sh", "-c", "grep VmRSS /proc/" + pid + "/status | tr -s ' ' | cut -d' ' -f2;"
+                    + " ls /proc/" + pid + "/fd | wc -l; ls /run/bootimage | wc -l");
+            for (int i = 0; i < 50; i++) {
+                m.exec("sh", "-c", "echo out; echo err >&2");
+            }
+            String[] before = m.succeed(probe.argv().toArray(String[]::new)).strip().split("\n");
+            System.gc();
+            long heapBefore = usedHeap();
+            long fdsBefore = hostFds();
+            long start = System.nanoTime();
+            for (int i = 0; i < 1000; i++) {
+                m.exec("sh", "-c", "echo out; echo err >&2");
+            }
+            double took = Stats.since(start);
+            String[] after = m.succeed(probe.argv().toArray(String[]::new)).strip().split("\n");
+            System.gc();
+            long heapAfter = usedHeap();
+            long fdsAfter = hostFds();
+            rows.add(new BenchRow(name(), "1,000 commands in a row (nspawn), total", took, "ms", null, Double.NaN, null, null));
+            rows.add(new BenchRow(name(), "guest: agent RSS after 1,000 commands", Double.parseDouble(after[0]), "kB",
+                    "before", Double.parseDouble(before[0]), "no growth", Double.parseDouble(after[0]) <= Double.parseDouble(before[0]) + 64));
+            rows.add(new BenchRow(name(), "guest: agent open files after 1,000 commands", Double.parseDouble(after[1]), "",
+                    "before", Double.parseDouble(before[1]), "no growth", after[1].equals(before[1])));
+            rows.add(new BenchRow(name(), "guest: files in the agent's directory after 1,000 commands", Double.parseDouble(after[2]), "",
+                    "before", Double.parseDouble(before[2]), "no growth", after[2].equals(before[2])));
+            rows.add(new BenchRow(name(), "host: JVM open files after 1,000 commands", fdsAfter, "",
+                    "before", fdsBefore, "no growth", fdsAfter <= fdsBefore));
+            rows.add(new BenchRow(name(), "host: JVM heap in use after 1,000 commands (after GC)", heapAfter / 1048576.0, "MB",
+                    "before", heapBefore / 1048576.0, "no growth", heapAfter <= heapBefore + 4L * 1048576));
+        }
+        return rows;
+    }
+
+    private static long usedHeap() {
+        Runtime r = Runtime.getRuntime();
+        return r.totalMemory() - r.freeMemory();
+    }
+
+    private static long hostFds() throws Exception {
+        try (var s = Files.list(Path.of("/proc/self/fd"))) {
+            return s.count();
+        }
+    }
+}
