@@ -19,14 +19,16 @@ import io.github.bootimage.Transport;
 class QemuBookwormIT {
 
     @Test
-    void runsCommandsOverTheSerialConsole(Machine machine) {
+    void runsCommandsOverTheAgentsVirtioSerialPort(Machine machine) {
         ExecResult r = machine.exec("sh", "-c", "echo out; echo err >&2; exit 42");
         assertEquals(42, r.exitCode());
         assertEquals("out\n", r.stdout());
         assertEquals("err\n", r.stderr());
         String agentTty = machine.succeed("sh", "-c", "for p in /proc/[0-9]*; do"
                 + " grep -qs 'bootimage/[a]gent.sh' $p/cmdline && readlink $p/fd/0; done | sort -u");
-        assertTrue(agentTty.contains("/dev/ttyS0\n"), "the agent reads the serial line: " + agentTty);
+        assertTrue(agentTty.matches("/dev/vport\\d+p\\d+\n"), "the agent reads a virtio-serial port: " + agentTty);
+        String port = agentTty.strip().substring("/dev/".length());
+        assertEquals("io.bootimage.agent\n", machine.succeed("cat", "/sys/class/virtio-ports/" + port + "/name"));
         assertTrue(machine.packages().isInstalled("systemd"));
     }
 

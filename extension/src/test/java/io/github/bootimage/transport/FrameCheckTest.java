@@ -42,6 +42,7 @@ class FrameCheckTest {
                                 "$id" "$id" $(printf 'hello world\\n' | cksum | cut -d' ' -f1) ;;
                 *fragment*) printf '@@BI-BEGIN %s\\nO:aGVsbG8gd29y69473bGQK\\nE:\\n@@BI-END %s 0 ok 12 %s 0 4294967295\\n' \\
                                 "$id" "$id" $(printf 'hello world\\n' | cksum | cut -d' ' -f1) ;;
+                *badstdin*) printf '@@BI-BEGIN %s\nO:\nE:\n@@BI-END %s 0 badinput 0 4294967295 0 4294967295\n' "$id" "$id" ;;
                 *notbase64*) printf '@@BI-BEGIN %s\\nO:aGVsbG8K!!\\nE:\\n@@BI-END %s 0 ok 6 1 0 4294967295\\n' "$id" "$id" ;;
                 *) ok "$id" aGVsbG8K $(printf 'hello\\n' | cksum | cut -d' ' -f1) 6 ;;
               esac
@@ -107,6 +108,16 @@ class FrameCheckTest {
     @Test
     void textThatIsNotBase64IsAnError() {
         brokenFrame("notbase64", "its base64 did not decode");
+    }
+
+    @Test
+    void stdinThatArrivedWithOtherBytesIsAnErrorAndTheCommandDidNotRun() {
+        CommandFailedException e = assertThrows(CommandFailedException.class,
+                () -> console.exec(ExecRequest.of("badstdin").withStdin("data"), T));
+        assertEquals("Command [badstdin] on machine fake (console) was not run: its stdin (4 bytes, cksum "
+                + Cksum.of("data".getBytes(StandardCharsets.UTF_8)) + ") arrived in the guest with other bytes. The machine"
+                + " stays usable. Console tail:", e.getMessage().substring(0, e.getMessage().indexOf("Console tail:") + 13));
+        assertEquals("hello\n", console.exec(ExecRequest.of("good"), T).stdout());
     }
 
     @Test
