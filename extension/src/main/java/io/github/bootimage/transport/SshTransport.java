@@ -260,11 +260,12 @@ public final class SshTransport implements CommandTransport {
 
     /**
      * The shell line sshd runs for a command: it runs in a subshell with its output in files named by
-     * its tag, and the line ends with the command's own exit status once the files are sent.
+     * its tag, and the line ends with the command's own exit status once the files are sent. The
+     * shell's own note on a child killed by a signal ("Terminated") goes nowhere, as on the agent.
      */
     static String wrap(String tag, String command) {
         return "export BOOTIMAGE_EXEC=" + tag + "; f=/run/bootimage-" + tag + "; [ -w /run ] || f=${TMPDIR:-/tmp}/bootimage-"
-                + tag + "; ( " + command + " ) >\"$f.o\" 2>\"$f.e\"; r=$?; [ -s \"$f.o\" ] && cat \"$f.o\";"
+                + tag + "; { ( " + command + " ) >\"$f.o\" 2>\"$f.e\"; r=$?; } 2>/dev/null; [ -s \"$f.o\" ] && cat \"$f.o\";"
                 + " [ -s \"$f.e\" ] && cat \"$f.e\" >&2; rm -f \"$f.o\" \"$f.e\"; exit $r";
     }
 
