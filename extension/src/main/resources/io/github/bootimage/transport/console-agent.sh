@@ -81,7 +81,8 @@ while IFS=' ' read -r id t c i; do
       w=$!
     fi
     wait "$p"; rc=$?
-    if [ -n "$w" ]; then kill "$w" 2>/dev/null; wait "$w" 2>/dev/null; fi
+    # SIGKILL: a watchdog that caught a SIGTERM just before its read began would sleep out the whole timeout.
+    if [ -n "$w" ]; then kill -KILL "$w" 2>/dev/null; wait "$w" 2>/dev/null; fi
     [ -e "$d/t$k" ] && f=timeout
   else
     : >"$o"; : >"$e"

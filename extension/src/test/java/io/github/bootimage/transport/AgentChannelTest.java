@@ -98,9 +98,12 @@ class AgentChannelTest {
     }
 
     @Test
-    void theAgentRemovesEachCommandsFiles() throws Exception {
-        for (int i = 0; i < 50; i++) {
-            exec(ExecRequest.of("sh", "-c", "echo x; echo y >&2").withStdin("in"));
+    void theAgentRemovesEachCommandsFilesAndItsWatchdogNeverOutlivesItsCommand() throws Exception {
+        // A watchdog left sleeping would make a finished command wait out its whole timeout and be reported as timed out.
+        for (int i = 0; i < 300; i++) {
+            ExecResult r = agent.transport.exec(ExecRequest.of("sh", "-c", "echo x; echo y >&2").withStdin("in")
+                    .withTimeout(Duration.ofSeconds(30)), T);
+            assertEquals("x\n", r.stdout());
         }
         try (var files = Files.list(dir.resolve("a/work"))) {
             long n = files.count();
