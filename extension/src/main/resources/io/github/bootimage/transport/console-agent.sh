@@ -44,8 +44,35 @@ if [ "${1:-}" = channel ]; then
 else
   stty raw -echo 2>/dev/null
 fi
-rm -f "$d/never"; mkfifo "$d/never"; exec 9<>"$d/never"
 exec 2>"$d/agent.log"
+# One watchdog for every command's timeout, told on a FIFO "arm K SECONDS PGID" and "disarm K": no process
+# per command. When a deadline passes it marks the command (t<K>) and kills its process group.
+rm -f "$d/wd"; mkfifo "$d/wd"; exec 8<>"$d/wd"
+agent=$$
+(
+  k=
+  while :; do
+    now=${EPOCHREALTIME/[.,]/}
+    if [ -n "$k" ]; then
+      left=$((dl - now))
+      if [ "$left" -le 0 ]; then
+        : >"$d/t$k"; kill -KILL -- -"$pg" 2>/dev/null; k=
+        continue
+      fi
+      printf -v wait_for '%d.%06d' $((left / 1000000)) $((left % 1000000))
+    else
+      wait_for=5
+      kill -0 "$agent" 2>/dev/null || exit 0
+    fi
+    if read -r -t "$wait_for" -u 8 what kk secs pgid; then
+      case "$what" in
+        arm) k=$kk pg=$pgid
+             dl=$((${EPOCHREALTIME/[.,]/} + 10#${secs/./} * 1000)) ;;
+        disarm) [ "$kk" = "$k" ] && k= ;;
+      esac
+    fi
+  done
+) </dev/null >/dev/null &
 set -m
 printf '\n@@BI-READY %s\n' "$$"
 k=0
@@ -54,8 +81,8 @@ while IFS=' ' read -r id t c i; do
   case "$id" in b[0-9]*) b=1; id=${id#b} ;; esac
   case "$id" in ''|*[!0-9]*) continue ;; esac
   # Every command has files of its own: a child it leaves running keeps writing into its own (deleted) files,
-  # never into a later command's output.
-  rm -f "$d/o$k" "$d/e$k" "$d/i$k" "$d/t$k"
+  # never into a later command's output. Older commands' files go 32 at a time, in one process.
+  [ $((k % 32)) = 31 ] && rm -f -- "$d"/[oeit][0-9]*
   k=$((k + 1))
   o=$d/o$k e=$d/e$k
   printf -v c '%b' "$c"
@@ -73,16 +100,11 @@ while IFS=' ' read -r id t c i; do
   esac
   rc=0
   if [ "$f" = ok ]; then
-    ( eval "$c" ) <"$in" >"$o" 2>"$e" 9<&- &
+    ( eval "$c" ) <"$in" >"$o" 2>"$e" 8<&- &
     p=$!
-    w=
-    if [ "$t" != 0 ]; then
-      ( read -r -t "$t" -u 9; : >"$d/t$k"; kill -KILL -- -"$p" ) 2>/dev/null &
-      w=$!
-    fi
+    [ "$t" != 0 ] && printf 'arm %s %s %s\n' "$k" "$t" "$p" >&8
     wait "$p"; rc=$?
-    # SIGKILL: a watchdog that caught a SIGTERM just before its read began would sleep out the whole timeout.
-    if [ -n "$w" ]; then kill -KILL "$w" 2>/dev/null; wait "$w" 2>/dev/null; fi
+    [ "$t" != 0 ] && printf 'disarm %s\n' "$k" >&8
     [ -e "$d/t$k" ] && f=timeout
   else
     : >"$o"; : >"$e"
