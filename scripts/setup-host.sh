@@ -18,7 +18,7 @@ fi
 
 need=(mkosi systemd-container qemu-system-x86 qemu-utils kmod e2fsprogs debian-archive-keyring
       openssh-client util-linux uidmap dosfstools mtools fdisk cpio zstd maven openjdk-17-jdk-headless
-      apt dpkg-dev docker-registry apache2-utils openssl)
+      apt dpkg-dev docker-registry apache2-utils openssl libcap2-bin)
 
 # docker-registry's own service would serve an open registry on every interface (port 5000): the
 # tests start their own on 127.0.0.1. Mask the unit before the package arrives (systemd then never

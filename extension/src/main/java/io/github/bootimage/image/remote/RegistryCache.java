@@ -176,9 +176,12 @@ public final class RegistryCache implements RemoteCache {
         Layer layer = layers.get(0);
         Path file = target.resolveSibling(target.getFileName() + ".tar.zst");
         try {
+            long t0 = System.nanoTime();
+            Files.createDirectories(target.getParent());
             long size = call(() -> fetch(r, ref.withDigest(layer.getDigest()), file, layer.getDigest(), layer.getSize()));
-            LOG.log(System.Logger.Level.INFO, "Pulled {0} ({1} bytes) from {2}", tag, size, settings.url());
             EntryArchive.unpack(file, target);
+            LOG.log(System.Logger.Level.INFO, "Pulled {0} ({1} bytes) from {2} in {3} ms", tag, size, settings.url(),
+                    (System.nanoTime() - t0) / 1_000_000);
             return true;
         } catch (IOException e) {
             throw new RegistryFailure("could not unpack the download of " + tag + " into " + target + ": " + e.getMessage(),

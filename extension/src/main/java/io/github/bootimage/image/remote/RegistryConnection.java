@@ -38,7 +38,6 @@ import land.oras.exception.OrasException;
  */
 final class RegistryConnection {
     private static final System.Logger LOG = System.getLogger(RegistryConnection.class.getName());
-    private static final Duration PROBE = Duration.ofSeconds(10);
 
     private final RemoteSettings s;
 
@@ -52,16 +51,20 @@ final class RegistryConnection {
         if (!http) {
             try {
                 probe("https", pem);
-            } catch (RegistryFailure f) {
-                if (s.loopback() && f.getCause() instanceof SSLException) {
-                    LOG.log(System.Logger.Level.INFO, "{0} does not speak TLS; plain HTTP on loopback", s.registry());
-                    http = true;
-                } else {
-                    throw f;
+            } catch (RegistryFailure tls) {
+                if (!s.loopback() || !(tls.getCause() instanceof SSLException)) {
+                    throw tls;
                 }
+                // A loopback registry may speak plain HTTP; if it does not either, the TLS failure is the story.
+                try {
+                    probe("http", null);
+                } catch (RegistryFailure plain) {
+                    throw tls;
+                }
+                LOG.log(System.Logger.Level.INFO, "{0} does not speak TLS; plain HTTP on loopback", s.registry());
+                http = true;
             }
-        }
-        if (http) {
+        } else {
             probe("http", null);
         }
         Registry.Builder b = Registry.builder().withInsecure(http).withParallelism(1)
@@ -82,20 +85,21 @@ final class RegistryConnection {
     }
 
     private void probe(String scheme, String pem) throws RegistryFailure {
+        Duration probeTimeout = s.timeout().compareTo(Duration.ofSeconds(10)) < 0 ? s.timeout() : Duration.ofSeconds(10);
         URI uri = URI.create(scheme + "://" + s.registry() + "/v2/");
         try {
-            HttpClient.Builder cb = HttpClient.newBuilder().connectTimeout(PROBE);
+            HttpClient.Builder cb = HttpClient.newBuilder().connectTimeout(probeTimeout);
             if (pem != null) {
                 cb.sslContext(sslContext(pem));
             }
             HttpClient c = cb.build();
-            HttpRequest.Builder rb = HttpRequest.newBuilder(uri).timeout(PROBE).GET();
+            HttpRequest.Builder rb = HttpRequest.newBuilder(uri).timeout(probeTimeout).GET();
             HttpResponse<String> r = c.send(rb.build(), HttpResponse.BodyHandlers.ofString());
             String challenge = r.headers().firstValue("WWW-Authenticate").orElse("");
             if (r.statusCode() == 401 && challenge.regionMatches(true, 0, "Basic", 0, 5) && s.username() != null) {
                 String basic = Base64.getEncoder().encodeToString((s.username() + ":" + s.password())
                         .getBytes(StandardCharsets.UTF_8));
-                r = c.send(HttpRequest.newBuilder(uri).timeout(PROBE).header("Authorization", "Basic " + basic).GET().build(),
+                r = c.send(HttpRequest.newBuilder(uri).timeout(probeTimeout).header("Authorization", "Basic " + basic).GET().build(),
                         HttpResponse.BodyHandlers.ofString());
                 if (r.statusCode() == 401) {
                     throw RegistryFailure.explain(s, new OrasException(401, "basic authentication refused"));

@@ -42,11 +42,14 @@ public final class RegistryFailure extends Exception {
                 root = c;
                 break;
             }
-            if (c instanceof OrasException o && o.getStatusCode() != null) {
+            if (c instanceof OrasException o && o.getStatusCode() != null && o.getStatusCode() > 0) {
                 root = c;
                 break;
             }
-            root = c;
+            if (c.getCause() == null || c.getCause() == c) {
+                root = c;
+                break;
+            }
         }
         String where = s.registry();
         if (root instanceof UnknownHostException) {
@@ -67,7 +70,14 @@ public final class RegistryFailure extends Exception {
                     + " to the PEM file of the CA that signed the registry's certificate, or, for a registry that speaks"
                     + " plain HTTP, bootimage.cache.remote.insecure=true", true, t);
         }
-        if (root instanceof OrasException o && o.getStatusCode() != null) {
+        if (root instanceof OrasException o && (o.getStatusCode() == null || o.getStatusCode() <= 0)
+                && o.getMessage() != null && o.getMessage().contains("\"errors\"")) {
+            // The registry's own error document, without the status code (ORAS reports a failed upload so).
+            return new RegistryFailure("the registry at " + where + " could not store or serve the image ("
+                    + oneLine(o.getMessage()) + "): it may be out of space or broken; ask its operator to free space or"
+                    + " run its garbage collection", false, t);
+        }
+        if (root instanceof OrasException o && o.getStatusCode() != null && o.getStatusCode() > 0) {
             int code = o.getStatusCode();
             String detail = oneLine(o.getMessage());
             if (code == 401) {
