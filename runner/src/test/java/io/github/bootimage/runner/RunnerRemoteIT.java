@@ -27,7 +27,9 @@ class RunnerRemoteIT {
         Matcher m = Pattern.compile("\\((debian-bookworm-[0-9a-f]{12})\\)").matcher(b.out());
         assertTrue(m.find(), b::toString);
         String entry = m.group(1);
+        int[] port = new int[1];
         try (LocalRegistry registry = LocalRegistry.plain(tmp.resolve("registry"))) {
+            port[0] = registry.port();
             String url = registry.url("runner/images");
             Result none = RunnerSupport.run("images", "--remote", "--cache-remote", url);
             assertEquals(0, none.code(), none::toString);
@@ -66,6 +68,11 @@ class RunnerRemoteIT {
         } finally {
             io.github.bootimage.image.ImageCache.deleteTree(tmp.resolve("other-machine"));
         }
+        String stopped = "oci://127.0.0.1:" + port[0] + "/runner/images";
+        Result doctor = RunnerSupport.run("doctor", "--cache-dir", tmp.resolve("x").toString(), "--cache-remote", stopped,
+                "--probe-seconds", "2");
+        assertTrue(doctor.out().contains("remote               " + stopped + ": UNUSABLE: nothing answers at 127.0.0.1:"
+                + port[0] + " (ConnectException"), doctor::toString);
         Result noRemote = RunnerSupport.run("push", "--all", "--cache-dir", tmp.resolve("x").toString());
         assertEquals(2, noRemote.code(), noRemote::toString);
         assertTrue(noRemote.err().contains("No shared image cache is set: give --cache-remote oci://HOST[:PORT]/REPOSITORY"),
