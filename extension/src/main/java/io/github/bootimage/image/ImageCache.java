@@ -15,7 +15,6 @@ import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.ConcurrentHashMap;
@@ -110,6 +109,15 @@ public final class ImageCache {
 
     /** The cached image for a spec, built now when it is not cached. */
     public Image resolve(ImageSpec spec) {
+        return resolve(spec, true).orElseThrow();
+    }
+
+    /** The local cache's or the remote's image of a spec, without building: empty when neither has it. */
+    public Optional<Image> fetch(ImageSpec spec) {
+        return resolve(spec, false);
+    }
+
+    private Optional<Image> resolve(ImageSpec spec, boolean build) {
         MkosiConfig config = MkosiConfig.of(spec, mkosi);
         String key = config.key();
         String name = entryName(spec, key);
@@ -142,6 +150,9 @@ public final class ImageCache {
             if (pull(spec, key, entry)) {
                 return found(entry, spec, key, Origin.PULLED);
             }
+            if (!build) {
+                return Optional.empty();
+            }
             mirrors.check(spec);
             build(spec, config, key, entry);
             return found(entry, spec, key, remote.push(entry) ? Origin.BUILT_AND_PUSHED : Origin.BUILT);
@@ -153,41 +164,10 @@ public final class ImageCache {
         }
     }
 
-    private Image found(Path entry, ImageSpec spec, String key, Origin origin) {
+    private Optional<Image> found(Path entry, ImageSpec spec, String key, Origin origin) {
         touch(entry);
         origins.put(entry, origin);
-        return new Image(entry, spec, key);
-    }
-
-    /**
-     * The local cache or the remote's image of a spec, without building: empty when neither has it.
-     */
-    public Optional<Image> fetch(ImageSpec spec) {
-        MkosiConfig config = MkosiConfig.of(spec, mkosi);
-        String key = config.key();
-        Path entry = root.resolve(entryName(spec, key));
-        if (isComplete(entry) && isFresh(entry)) {
-            return Optional.of(found(entry, spec, key, Origin.LOCAL));
-        }
-        prepareRoot();
-        ReentrantLock local = LOCKS.computeIfAbsent(entry.getFileName().toString(), n -> new ReentrantLock());
-        local.lock();
-        try (FileChannel ch = FileChannel.open(root.resolve(".locks").resolve(entry.getFileName() + ".lock"),
-                StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-             FileLock ignored = ch.lock()) {
-            if (isComplete(entry) && isFresh(entry)) {
-                return Optional.of(found(entry, spec, key, Origin.LOCAL));
-            }
-            if (Files.exists(entry) && !EntryUse.ifUnused(entry, () -> deleteTree(entry))) {
-                return Optional.empty();
-            }
-            return pull(spec, key, entry) ? Optional.of(found(entry, spec, key, Origin.PULLED)) : Optional.empty();
-        } catch (IOException e) {
-            throw new ImageBuildException("Could not use the image cache at " + root + ": " + e.getMessage()
-                    + ". Set bootimage.cache.dir to a writable directory with a few GiB free.", e);
-        } finally {
-            local.unlock();
-        }
+        return Optional.of(new Image(entry, spec, key));
     }
 
     /** Asks the remote for the entry; publishes what it got atomically. */
@@ -224,21 +204,6 @@ public final class ImageCache {
         } catch (RuntimeException e) {
             return false;
         }
-    }
-
-    /** The host's architecture in mkosi's words ({@code x86-64}, {@code arm64}, ...): images run only there. */
-    public static String architecture() {
-        String a = System.getProperty("os.arch", "unknown").toLowerCase(Locale.ROOT);
-        return switch (a) {
-            case "amd64", "x86_64" -> "x86-64";
-            case "aarch64", "arm64" -> "arm64";
-            case "x86", "i386", "i486", "i586", "i686" -> "x86";
-            case "arm" -> "arm";
-            case "ppc64le" -> "ppc64-le";
-            case "riscv64" -> "riscv64";
-            case "s390x" -> "s390x";
-            default -> a.replaceAll("[^a-z0-9]+", "-");
-        };
     }
 
     private void build(ImageSpec spec, MkosiConfig config, String key, Path entry) throws IOException {
@@ -297,7 +262,7 @@ public final class ImageCache {
         p.setProperty("kernel", Boolean.toString(spec.kernel()));
         p.setProperty("packages", String.join(",", spec.allPackages()));
         p.setProperty("mkosi", mkosi.text());
-        p.setProperty("architecture", architecture());
+        p.setProperty("architecture", Architecture.host());
         p.setProperty("created", Instant.now().toString());
         Path tmp = dir.resolve(METADATA + ".tmp");
         try (var out = Files.newOutputStream(tmp)) {

@@ -88,7 +88,7 @@ class ImageCacheRemoteTest {
         assertEquals(1, b.builds.get());
         assertEquals(Optional.of(ImageCache.Origin.BUILT_AND_PUSHED), cache.origin(img));
         assertEquals(List.of(img.entry()), remote.pushed);
-        assertEquals(ImageCache.architecture(), ImageCache.metadata(img.entry()).getProperty("architecture"));
+        assertEquals(Architecture.host(), ImageCache.metadata(img.entry()).getProperty("architecture"));
     }
 
     @Test

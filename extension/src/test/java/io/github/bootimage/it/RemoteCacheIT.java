@@ -35,6 +35,7 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 
+import io.github.bootimage.image.Architecture;
 import io.github.bootimage.Boot;
 import io.github.bootimage.Transport;
 import io.github.bootimage.boot.HostCapabilities;
@@ -155,7 +156,7 @@ class RemoteCacheIT {
         p.setProperty("distro", "debian");
         p.setProperty("release", "bookworm");
         p.setProperty("key", key);
-        p.setProperty("architecture", ImageCache.architecture());
+        p.setProperty("architecture", Architecture.host());
         p.setProperty("created", Instant.now().toString());
         try (var out = Files.newOutputStream(entry.resolve(ImageCache.METADATA))) {
             p.store(out, "test entry");
@@ -198,7 +199,7 @@ class RemoteCacheIT {
 
         RegistryCache remote = remote(remoteSettings(secured, PASSWORD));
         String tag = remote.upload(entry);
-        assertEquals(RegistryCache.tag("debian", "bookworm", key, ImageCache.architecture()), tag);
+        assertEquals(RegistryCache.tag("debian", "bookworm", key, Architecture.host()), tag);
 
         Path target = work.resolve("attrs-dst").resolve("entry");
         assertTrue(remote.download(tag, key, target, null, "test entry"));
@@ -299,7 +300,7 @@ class RemoteCacheIT {
     void aCorruptBlobIsDetectedByItsDigestAndTheImageIsRebuiltNeverUnpacked() throws Exception {
         RegistryCache r = remote(remoteSettings(secured, PASSWORD));
         String tag = RegistryCache.tag("debian", "bookworm", ImageCache.metadata(work.resolve("machine-1")
-                .resolve(first(work.resolve("machine-1")))).getProperty("key"), ImageCache.architecture());
+                .resolve(first(work.resolve("machine-1")))).getProperty("key"), Architecture.host());
         String manifest = get(secured, "/v2/" + REPO + "/manifests/" + tag, RegistryCache.MANIFEST_TYPE);
         String layer = manifest.replaceAll("(?s).*\"mediaType\":\"" + java.util.regex.Pattern.quote(RegistryCache.LAYER_TYPE)
                 + "\",\"digest\":\"(sha256:[0-9a-f]+)\".*", "$1");
@@ -439,7 +440,7 @@ class RemoteCacheIT {
         assertEquals(1, builds.get());
         Instant created = Instant.parse(ImageCache.metadata(img.entry()).getProperty("created"));
         assertTrue(created.isAfter(Instant.now().minus(Duration.ofHours(1))), created.toString());
-        String tag = RegistryCache.tag("debian", "bookworm", img.key(), ImageCache.architecture());
+        String tag = RegistryCache.tag("debian", "bookworm", img.key(), Architecture.host());
         assertTrue(r.list().stream().anyMatch(i -> i.tag().equals(tag) && i.get("created").equals(created.toString())),
                 "the registry holds the new build");
     }

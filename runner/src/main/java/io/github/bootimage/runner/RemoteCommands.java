@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 
+import io.github.bootimage.image.Architecture;
 import io.github.bootimage.Boot;
 import io.github.bootimage.Transport;
 import io.github.bootimage.image.Image;
@@ -118,7 +119,7 @@ final class RemoteCommands {
                 if (img.isEmpty()) {
                     missing++;
                     System.out.println("MISSING " + spec.label() + ": " + r.describe() + " has no image of it for "
-                            + ImageCache.architecture() + " (or could not be used: see the warning above); build it with"
+                            + Architecture.host() + " (or could not be used: see the warning above); build it with"
                             + " 'bootimage build " + s + "'");
                 } else {
                     System.out.println(spec.label() + ": " + ImageRequests.outcome(f, img.get(), t0));

@@ -10,6 +10,7 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import io.github.bootimage.image.Architecture;
 import io.github.bootimage.image.ImageCache;
 import io.github.bootimage.image.remote.LocalRegistry;
 import io.github.bootimage.runner.RunnerSupport.Result;
@@ -43,7 +44,7 @@ class RunnerRemoteIT {
             Path empty = tmp.resolve("other-machine");
             Result list = RunnerSupport.run("images", "--remote", "--cache-dir", empty.toString(), "--cache-remote", url);
             assertEquals(0, list.code(), list::toString);
-            assertTrue(Pattern.compile(entry + " +debian:bookworm +" + ImageCache.architecture() + " +[0-9.]+ MiB +\\d+[smhd] ago +no ")
+            assertTrue(Pattern.compile(entry + " +debian:bookworm +" + Architecture.host() + " +[0-9.]+ MiB +\\d+[smhd] ago +no ")
                     .matcher(list.out()).find(), list::toString);
 
             Result pulled = RunnerSupport.run("build", "debian:bookworm", "--boot", "nspawn", "--cache-dir", empty.toString(),
@@ -59,7 +60,7 @@ class RunnerRemoteIT {
                     tmp.resolve("third").toString(), "--cache-remote", url);
             assertEquals(1, missing.code(), missing::toString);
             assertTrue(missing.out().contains("MISSING debian:trixie: " + url + " has no image of it for "
-                    + ImageCache.architecture()), missing::toString);
+                    + Architecture.host()), missing::toString);
 
             Result again = RunnerSupport.run("pull", "debian:bookworm", "--boot", "nspawn", "--cache-dir", empty.toString(),
                     "--cache-remote", url);

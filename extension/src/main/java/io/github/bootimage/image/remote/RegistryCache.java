@@ -23,6 +23,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 
+import io.github.bootimage.image.Architecture;
 import io.github.bootimage.image.ImageCache;
 import io.github.bootimage.image.ImageSpec;
 import io.github.bootimage.image.RemoteCache;
@@ -111,7 +112,7 @@ public final class RegistryCache implements RemoteCache {
             LOG.log(System.Logger.Level.DEBUG, "Not asking {0} for {1}: {2}", settings.url(), spec.label(), off);
             return false;
         }
-        String tag = tag(spec.distro().name(), spec.release(), key, ImageCache.architecture());
+        String tag = tag(spec.distro().name(), spec.release(), key, Architecture.host());
         try {
             return download(tag, key, target, notBefore, spec.label());
         } catch (RegistryFailure f) {
@@ -157,9 +158,9 @@ public final class RegistryCache implements RemoteCache {
             throw f;
         }
         Map<String, String> a = m.getAnnotations();
-        if (!key.equals(a.get(ANNOTATION + "key")) || !ImageCache.architecture().equals(a.get(ANNOTATION + "architecture"))) {
+        if (!key.equals(a.get(ANNOTATION + "key")) || !Architecture.host().equals(a.get(ANNOTATION + "architecture"))) {
             throw new RegistryFailure("the artifact " + tag + " is not a bootimage image of key " + key + " for "
-                    + ImageCache.architecture() + " (its annotations say key " + a.get(ANNOTATION + "key") + ", architecture "
+                    + Architecture.host() + " (its annotations say key " + a.get(ANNOTATION + "key") + ", architecture "
                     + a.get(ANNOTATION + "architecture") + "); the next push replaces it", false, null);
         }
         Instant created = parseInstant(a.get(ANNOTATION + "created"));
@@ -221,7 +222,7 @@ public final class RegistryCache implements RemoteCache {
             throw new RegistryFailure(entry + " is not a complete cache entry (no " + ImageCache.METADATA + ")", false, null);
         }
         Properties meta = ImageCache.metadata(entry);
-        String arch = meta.getProperty("architecture", ImageCache.architecture());
+        String arch = meta.getProperty("architecture", Architecture.host());
         String tag = tag(meta.getProperty("distro"), meta.getProperty("release"), meta.getProperty("key"), arch);
         Registry r = registry();
         Path file = entry.getParent().resolve(".tmp").resolve(entry.getFileName() + "-" + ProcessHandle.current().pid()
