@@ -28,13 +28,15 @@ keep_registry_service_off() {
   mkdir -p /etc/systemd/system
   if [ "$(readlink /etc/systemd/system/docker-registry.service 2>/dev/null)" != /dev/null ]; then
     ln -sf /dev/null /etc/systemd/system/docker-registry.service
+    if [ -d /run/systemd/system ]; then systemctl daemon-reload; fi
   fi
   if [ -d /run/systemd/system ] && systemctl is-active --quiet docker-registry 2>/dev/null; then
     systemctl stop docker-registry
   fi
   if [ -x /etc/init.d/docker-registry ]; then
     update-rc.d -f docker-registry remove >/dev/null 2>&1 || true
-    if [ ! -d /run/systemd/system ] && pgrep -x docker-registry >/dev/null 2>&1 && [ -r /run/docker-registry.pid ]; then
+    # Only the service's own instance (its pid file); registries that tests started are theirs to stop.
+    if [ ! -d /run/systemd/system ] && /etc/init.d/docker-registry status >/dev/null 2>&1; then
       /etc/init.d/docker-registry stop >/dev/null 2>&1 || true
     fi
   fi
