@@ -74,6 +74,26 @@ class RunnerRemoteIT {
                 "--probe-seconds", "2");
         assertTrue(doctor.out().contains("remote               " + stopped + ": UNUSABLE: nothing answers at 127.0.0.1:"
                 + port[0] + " (ConnectException"), doctor::toString);
+        Result listDown = RunnerSupport.run("images", "--remote", "--cache-dir", tmp.resolve("x").toString(), "--cache-remote", stopped);
+        assertEquals(1, listDown.code(), listDown::toString);
+        assertTrue(listDown.out().contains("Could not list " + stopped + ": nothing answers at 127.0.0.1:" + port[0]), listDown::toString);
+        Result pushDown = RunnerSupport.run("push", entry, "--cache-dir", RunnerSupport.cacheDir().toString(), "--cache-remote", stopped);
+        assertEquals(1, pushDown.code(), pushDown::toString);
+        assertTrue(pushDown.out().contains("FAILED " + entry + ": nothing answers at 127.0.0.1:" + port[0]), pushDown::toString);
+        assertTrue(pushDown.out().endsWith("0 image(s) pushed, 1 failed; " + stopped + "\n"), pushDown::toString);
+        Result noSuch = RunnerSupport.run("push", "debian-bookworm-000000000000", "--cache-dir", tmp.resolve("x").toString(),
+                "--cache-remote", stopped);
+        assertEquals(2, noSuch.code(), noSuch::toString);
+        assertTrue(noSuch.err().contains("No complete image 'debian-bookworm-000000000000' in " + tmp.resolve("x")
+                + ": name an entry that 'bootimage images' lists, or use --all"), noSuch::toString);
+        Result nothing = RunnerSupport.run("push", "--cache-dir", tmp.resolve("x").toString(), "--cache-remote", stopped);
+        assertEquals(2, nothing.code(), nothing::toString);
+        assertTrue(nothing.err().contains("Nothing to push: name entries (see 'bootimage images') or use --all"), nothing::toString);
+        Result badUrl = RunnerSupport.run("images", "--remote", "--cache-dir", tmp.resolve("x").toString(), "--cache-remote",
+                "https://registry.example.com/x");
+        assertEquals(2, badUrl.code(), badUrl::toString);
+        assertTrue(badUrl.err().contains("bootimage.cache.remote = 'https://registry.example.com/x' is not valid: use"
+                + " oci://HOST[:PORT]/REPOSITORY"), badUrl::toString);
         Result noRemote = RunnerSupport.run("push", "--all", "--cache-dir", tmp.resolve("x").toString());
         assertEquals(2, noRemote.code(), noRemote::toString);
         assertTrue(noRemote.err().contains("No shared image cache is set: give --cache-remote oci://HOST[:PORT]/REPOSITORY"),
