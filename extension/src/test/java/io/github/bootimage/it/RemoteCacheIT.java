@@ -46,6 +46,7 @@ import io.github.bootimage.image.ImageSpec;
 import io.github.bootimage.image.MirrorCheck;
 import io.github.bootimage.image.MkosiBuilder;
 import io.github.bootimage.image.MkosiVersion;
+import io.github.bootimage.image.remote.ImageArtifact;
 import io.github.bootimage.image.remote.LocalRegistry;
 import io.github.bootimage.image.remote.RegistryCache;
 import io.github.bootimage.image.remote.RemoteSettings;
@@ -199,7 +200,7 @@ class RemoteCacheIT {
 
         RegistryCache remote = remote(remoteSettings(secured, PASSWORD));
         String tag = remote.upload(entry);
-        assertEquals(RegistryCache.tag("debian", "bookworm", key, Architecture.host()), tag);
+        assertEquals(ImageArtifact.tag("debian", "bookworm", key, Architecture.host()), tag);
 
         Path target = work.resolve("attrs-dst").resolve("entry");
         assertTrue(remote.download(tag, key, target, null, "test entry"));
@@ -208,10 +209,10 @@ class RemoteCacheIT {
         assertEquals(List.of(), warnings);
 
         // What standard tools see: an OCI image manifest with our artifact type and one tar+zstd layer with a title.
-        String manifest = get(secured, "/v2/" + REPO + "/manifests/" + tag, RegistryCache.MANIFEST_TYPE);
-        assertTrue(manifest.contains("\"artifactType\":\"" + RegistryCache.ARTIFACT_TYPE + "\""), manifest);
-        assertTrue(manifest.contains("\"mediaType\":\"" + RegistryCache.LAYER_TYPE + "\""), manifest);
-        assertTrue(manifest.contains("\"org.opencontainers.image.title\":\"" + RegistryCache.LAYER_TITLE + "\""), manifest);
+        String manifest = get(secured, "/v2/" + REPO + "/manifests/" + tag, ImageArtifact.MANIFEST_TYPE);
+        assertTrue(manifest.contains("\"artifactType\":\"" + ImageArtifact.ARTIFACT_TYPE + "\""), manifest);
+        assertTrue(manifest.contains("\"mediaType\":\"" + ImageArtifact.LAYER_TYPE + "\""), manifest);
+        assertTrue(manifest.contains("\"org.opencontainers.image.title\":\"" + ImageArtifact.LAYER_TITLE + "\""), manifest);
         assertTrue(get(secured, "/v2/" + REPO + "/tags/list", "application/json").contains(tag));
         assertTrue(remote.list().stream().anyMatch(i -> i.tag().equals(tag) && i.get("key").equals(key)));
     }
@@ -299,10 +300,10 @@ class RemoteCacheIT {
     @Order(5)
     void aCorruptBlobIsDetectedByItsDigestAndTheImageIsRebuiltNeverUnpacked() throws Exception {
         RegistryCache r = remote(remoteSettings(secured, PASSWORD));
-        String tag = RegistryCache.tag("debian", "bookworm", ImageCache.metadata(work.resolve("machine-1")
+        String tag = ImageArtifact.tag("debian", "bookworm", ImageCache.metadata(work.resolve("machine-1")
                 .resolve(first(work.resolve("machine-1")))).getProperty("key"), Architecture.host());
-        String manifest = get(secured, "/v2/" + REPO + "/manifests/" + tag, RegistryCache.MANIFEST_TYPE);
-        String layer = manifest.replaceAll("(?s).*\"mediaType\":\"" + java.util.regex.Pattern.quote(RegistryCache.LAYER_TYPE)
+        String manifest = get(secured, "/v2/" + REPO + "/manifests/" + tag, ImageArtifact.MANIFEST_TYPE);
+        String layer = manifest.replaceAll("(?s).*\"mediaType\":\"" + java.util.regex.Pattern.quote(ImageArtifact.LAYER_TYPE)
                 + "\",\"digest\":\"(sha256:[0-9a-f]+)\".*", "$1");
         Path blob = secured.blobFile(layer);
         assertTrue(Files.isRegularFile(blob), blob.toString());
@@ -440,7 +441,7 @@ class RemoteCacheIT {
         assertEquals(1, builds.get());
         Instant created = Instant.parse(ImageCache.metadata(img.entry()).getProperty("created"));
         assertTrue(created.isAfter(Instant.now().minus(Duration.ofHours(1))), created.toString());
-        String tag = RegistryCache.tag("debian", "bookworm", img.key(), Architecture.host());
+        String tag = ImageArtifact.tag("debian", "bookworm", img.key(), Architecture.host());
         assertTrue(r.list().stream().anyMatch(i -> i.tag().equals(tag) && i.get("created").equals(created.toString())),
                 "the registry holds the new build");
     }

@@ -37,12 +37,9 @@ import land.oras.exception.OrasException;
 /**
  * The shared image cache in an OCI registry ({@code bootimage.cache.remote}), through the ORAS Java SDK.
  *
- * <p>One image is one OCI artifact: an image manifest ({@value #MANIFEST_TYPE}) whose
- * {@code artifactType} is {@value #ARTIFACT_TYPE}, whose config blob ({@value #CONFIG_TYPE}) holds the
- * entry's metadata, and whose single layer ({@value #LAYER_TYPE}, titled {@code entry.tar.zst}) is the
- * cache entry as a zstd tar. It is tagged {@code <distro>-<release>-<key>-<architecture>}: the content
- * key names what is in it, the architecture where it runs. The annotations repeat the metadata so
- * that listing a repository needs no blob.
+ * <p>One image is one OCI artifact ({@link ImageArtifact}): a manifest, a config blob with the
+ * entry's metadata and one layer, the cache entry as a zstd tar ({@link EntryArchive}), whose digest
+ * is checked as it streams in.
  *
  * <p>Every failure becomes a warning with the reason and the fix, and the caller builds locally; a
  * failure that will not heal within the run (registry down, too slow, credentials refused, TLS)
@@ -50,19 +47,6 @@ import land.oras.exception.OrasException;
  */
 public final class RegistryCache implements RemoteCache {
     private static final System.Logger LOG = System.getLogger(RegistryCache.class.getName());
-
-    /** The artifact type: what the manifest describes (not a container image: no runtime runs it). */
-    public static final String ARTIFACT_TYPE = "application/vnd.bootimage.image.v1";
-    /** The config blob: the cache entry's metadata as JSON. */
-    public static final String CONFIG_TYPE = "application/vnd.bootimage.image.config.v1+json";
-    /** The one layer: the entry as a zstd-compressed tar, the standard OCI layer type, so any tool can open it. */
-    public static final String LAYER_TYPE = "application/vnd.oci.image.layer.v1.tar+zstd";
-    /** The manifest: a plain OCI image manifest, which every registry since distribution 2.x stores. */
-    public static final String MANIFEST_TYPE = "application/vnd.oci.image.manifest.v1+json";
-    /** The prefix of this project's annotations. */
-    public static final String ANNOTATION = "io.github.bootimage.";
-    /** The layer's file name, for {@code oras pull}. */
-    public static final String LAYER_TITLE = "entry.tar.zst";
 
     private static final ExecutorService WORKERS = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "bootimage-registry");
@@ -100,22 +84,21 @@ public final class RegistryCache implements RemoteCache {
         return settings.url();
     }
 
-    /** The tag of an image: {@code <distro>-<release>-<key>-<architecture>}. */
-    public static String tag(String distro, String release, String key, String architecture) {
-        String t = (distro + "-" + release + "-" + key + "-" + architecture).replaceAll("[^A-Za-z0-9_.-]", "_");
-        return t.length() > 128 ? t.substring(0, 128) : t;
-    }
-
     @Override
     public boolean pull(ImageSpec spec, String key, Path target, Instant notBefore) {
         if (off != null) {
             LOG.log(System.Logger.Level.DEBUG, "Not asking {0} for {1}: {2}", settings.url(), spec.label(), off);
             return false;
         }
-        String tag = tag(spec.distro().name(), spec.release(), key, Architecture.host());
+        String tag = ImageArtifact.tag(spec.distro().name(), spec.release(), key, Architecture.host());
         try {
             return download(tag, key, target, notBefore, spec.label());
         } catch (RegistryFailure f) {
+            warn("Could not pull " + spec.label() + " (" + tag + ") from " + settings.url() + ": " + f.getMessage()
+                    + ". Building it here instead.", f);
+            return false;
+        } catch (RuntimeException e) { // whatever else went wrong, the run goes on with a local build
+            RegistryFailure f = RegistryFailure.explain(settings, e);
             warn("Could not pull " + spec.label() + " (" + tag + ") from " + settings.url() + ": " + f.getMessage()
                     + ". Building it here instead.", f);
             return false;
@@ -132,6 +115,11 @@ public final class RegistryCache implements RemoteCache {
             upload(entry);
             return true;
         } catch (RegistryFailure f) {
+            warn("Could not push " + entry.getFileName() + " to " + settings.url() + ": " + f.getMessage()
+                    + ". The image stays in the local cache; other machines build it themselves.", f);
+            return false;
+        } catch (RuntimeException e) { // whatever else went wrong, the image built here is kept
+            RegistryFailure f = RegistryFailure.explain(settings, e);
             warn("Could not push " + entry.getFileName() + " to " + settings.url() + ": " + f.getMessage()
                     + ". The image stays in the local cache; other machines build it themselves.", f);
             return false;
@@ -158,20 +146,23 @@ public final class RegistryCache implements RemoteCache {
             throw f;
         }
         Map<String, String> a = m.getAnnotations();
-        if (!key.equals(a.get(ANNOTATION + "key")) || !Architecture.host().equals(a.get(ANNOTATION + "architecture"))) {
+        String theirKey = a.get(ImageArtifact.ANNOTATION + "key");
+        String theirArch = a.get(ImageArtifact.ANNOTATION + "architecture");
+        if (!key.equals(theirKey) || !Architecture.host().equals(theirArch)) {
             throw new RegistryFailure("the artifact " + tag + " is not a bootimage image of key " + key + " for "
-                    + Architecture.host() + " (its annotations say key " + a.get(ANNOTATION + "key") + ", architecture "
-                    + a.get(ANNOTATION + "architecture") + "); the next push replaces it", false, null);
+                    + Architecture.host() + " (its annotations say key " + theirKey + ", architecture " + theirArch
+                    + "); the next push replaces it", false, null);
         }
-        Instant created = parseInstant(a.get(ANNOTATION + "created"));
+        Instant created = parseInstant(a.get(ImageArtifact.ANNOTATION + "created"));
         if (notBefore != null && (created == null || created.isBefore(notBefore))) {
             LOG.log(System.Logger.Level.INFO, "{0} of {1} was built {2}, before bootimage.cache.maxAge allows: building it anew",
                     tag, settings.url(), created);
             return false;
         }
-        List<Layer> layers = m.getLayers().stream().filter(l -> LAYER_TYPE.equals(l.getMediaType())).toList();
+        List<Layer> layers = m.getLayers().stream().filter(l -> ImageArtifact.LAYER_TYPE.equals(l.getMediaType())).toList();
         if (layers.size() != 1) {
-            throw new RegistryFailure("the artifact " + tag + " has " + layers.size() + " layers of type " + LAYER_TYPE
+            throw new RegistryFailure("the artifact " + tag + " has " + layers.size() + " layers of type "
+                    + ImageArtifact.LAYER_TYPE
                     + " instead of one; the next push replaces it", false, null);
         }
         Layer layer = layers.get(0);
@@ -223,7 +214,7 @@ public final class RegistryCache implements RemoteCache {
         }
         Properties meta = ImageCache.metadata(entry);
         String arch = meta.getProperty("architecture", Architecture.host());
-        String tag = tag(meta.getProperty("distro"), meta.getProperty("release"), meta.getProperty("key"), arch);
+        String tag = ImageArtifact.tag(meta.getProperty("distro"), meta.getProperty("release"), meta.getProperty("key"), arch);
         Registry r = registry();
         Path file = entry.getParent().resolve(".tmp").resolve(entry.getFileName() + "-" + ProcessHandle.current().pid()
                 + "-push.tar.zst");
@@ -239,14 +230,10 @@ public final class RegistryCache implements RemoteCache {
                     throw new java.io.UncheckedIOException(e);
                 }
             }, Map.of()));
-            Map<String, String> annotations = annotations(meta, arch);
-            byte[] config = json(annotations).getBytes(StandardCharsets.UTF_8);
+            Map<String, String> annotations = ImageArtifact.annotations(meta, arch);
+            byte[] config = ImageArtifact.json(annotations).getBytes(StandardCharsets.UTF_8);
             Layer cfg = call(() -> r.pushBlob(ref, config));
-            String manifest = "{\"schemaVersion\":2,\"mediaType\":\"" + MANIFEST_TYPE + "\",\"artifactType\":\"" + ARTIFACT_TYPE
-                    + "\",\"config\":{\"mediaType\":\"" + CONFIG_TYPE + "\",\"digest\":\"" + cfg.getDigest() + "\",\"size\":"
-                    + config.length + "},\"layers\":[{\"mediaType\":\"" + LAYER_TYPE + "\",\"digest\":\"" + packed.digest()
-                    + "\",\"size\":" + packed.size() + ",\"annotations\":{\"org.opencontainers.image.title\":\"" + LAYER_TITLE
-                    + "\"}}],\"annotations\":" + json(withCreated(annotations)) + "}";
+            String manifest = ImageArtifact.manifest(cfg.getDigest(), config.length, packed.digest(), packed.size(), annotations);
             call(() -> r.pushManifest(ref, Manifest.fromJson(manifest)));
             LOG.log(System.Logger.Level.INFO, "Pushed {0} ({1} bytes) to {2} in {3} ms", tag, packed.size(), settings.url(),
                     (System.nanoTime() - t0) / 1_000_000);
@@ -265,7 +252,7 @@ public final class RegistryCache implements RemoteCache {
     /** One image the registry holds. */
     public record RemoteImage(String tag, Map<String, String> annotations) {
         public String get(String name) {
-            return annotations.getOrDefault(ANNOTATION + name, "");
+            return annotations.getOrDefault(ImageArtifact.ANNOTATION + name, "");
         }
     }
 
@@ -284,10 +271,10 @@ public final class RegistryCache implements RemoteCache {
         List<RemoteImage> out = new ArrayList<>();
         for (String t : tags == null ? List.<String>of() : tags) {
             Manifest m = call(() -> r.getManifest(ref(t)));
-            if (ARTIFACT_TYPE.equals(m.getArtifactTypeAsString())) {
+            if (ImageArtifact.ARTIFACT_TYPE.equals(m.getArtifactTypeAsString())) {
                 Map<String, String> a = new LinkedHashMap<>(m.getAnnotations());
-                m.getLayers().stream().filter(l -> LAYER_TYPE.equals(l.getMediaType())).findFirst()
-                        .ifPresent(l -> a.put(ANNOTATION + "size", String.valueOf(l.getSize())));
+                m.getLayers().stream().filter(l -> ImageArtifact.LAYER_TYPE.equals(l.getMediaType())).findFirst()
+                        .ifPresent(l -> a.put(ImageArtifact.ANNOTATION + "size", String.valueOf(l.getSize())));
                 out.add(new RemoteImage(t, a));
             }
         }
@@ -350,21 +337,6 @@ public final class RegistryCache implements RemoteCache {
         LOG.log(System.Logger.Level.DEBUG, "Registry failure", f);
     }
 
-    private static Map<String, String> annotations(Properties meta, String arch) {
-        Map<String, String> a = new LinkedHashMap<>();
-        for (String k : List.of("distro", "release", "key", "format", "kernel", "packages", "mkosi", "created")) {
-            a.put(ANNOTATION + k, meta.getProperty(k, ""));
-        }
-        a.put(ANNOTATION + "architecture", arch);
-        return a;
-    }
-
-    private static Map<String, String> withCreated(Map<String, String> a) {
-        Map<String, String> m = new LinkedHashMap<>(a);
-        m.put("org.opencontainers.image.created", a.get(ANNOTATION + "created"));
-        return m;
-    }
-
     private static Instant parseInstant(String s) {
         try {
             return s == null ? null : Instant.parse(s);
@@ -373,27 +345,4 @@ public final class RegistryCache implements RemoteCache {
         }
     }
 
-    static String json(Map<String, String> m) {
-        StringBuilder b = new StringBuilder("{");
-        m.forEach((k, v) -> b.append(b.length() == 1 ? "" : ",").append(quote(k)).append(':').append(quote(v)));
-        return b.append('}').toString();
-    }
-
-    private static String quote(String s) {
-        StringBuilder b = new StringBuilder("\"");
-        for (char c : s.toCharArray()) {
-            switch (c) {
-                case '"' -> b.append("\\\"");
-                case '\\' -> b.append("\\\\");
-                default -> {
-                    if (c < 0x20) {
-                        b.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        b.append(c);
-                    }
-                }
-            }
-        }
-        return b.append('"').toString();
-    }
 }

@@ -137,7 +137,7 @@ class RemoteSettingsTest {
     @Test
     void tagsNameContentKeyAndArchitecture() {
         String key = "0123456789abcdef".repeat(4);
-        assertEquals("debian-bookworm-" + key + "-arm64", RegistryCache.tag("debian", "bookworm", key, "arm64"));
-        assertTrue(RegistryCache.tag("x".repeat(80), "y", key, "x86-64").length() <= 128);
+        assertEquals("debian-bookworm-" + key + "-arm64", ImageArtifact.tag("debian", "bookworm", key, "arm64"));
+        assertTrue(ImageArtifact.tag("x".repeat(80), "y", key, "x86-64").length() <= 128);
     }
 }
