@@ -37,6 +37,8 @@ import org.junit.jupiter.api.TestMethodOrder;
 
 import io.github.bootimage.image.Architecture;
 import io.github.bootimage.Boot;
+import io.github.bootimage.BootImage;
+import io.github.bootimage.Machine;
 import io.github.bootimage.Transport;
 import io.github.bootimage.boot.HostCapabilities;
 import io.github.bootimage.image.Image;
@@ -444,5 +446,34 @@ class RemoteCacheIT {
         String tag = ImageArtifact.tag("debian", "bookworm", img.key(), Architecture.host());
         assertTrue(r.list().stream().anyMatch(i -> i.tag().equals(tag) && i.get("created").equals(created.toString())),
                 "the registry holds the new build");
+    }
+
+    /** A test class as users write it; the JUnit configuration parameters name the shared cache. */
+    @BootImage(boot = Boot.NSPAWN, transport = Transport.CONSOLE)
+    static class UsesTheSharedCache {
+        @Test
+        void runs(Machine machine) {
+            assertEquals("bookworm", machine.osRelease().get("VERSION_CODENAME"));
+        }
+    }
+
+    @Test
+    @Order(10)
+    void theExtensionPullsThroughItsConfigurationParameters() throws Exception {
+        ImageSpec dflt = ImageTier.factory().effectiveSpec(ImageSpec.of("debian", "bookworm"), Boot.NSPAWN, Transport.CONSOLE);
+        Image local = ImageTier.factory().cache().resolve(dflt);
+        remote(remoteSettings(secured, PASSWORD)).upload(local.entry());
+        Path empty = work.resolve("junit-machine");
+        var results = org.junit.platform.testkit.engine.EngineTestKit.engine("junit-jupiter")
+                .selectors(org.junit.platform.engine.discovery.DiscoverySelectors.selectClass(UsesTheSharedCache.class))
+                .configurationParameter("bootimage.cache.dir", empty.toString())
+                .configurationParameter("bootimage.cache.remote", secured.url(REPO))
+                .configurationParameter("bootimage.cache.remote.ca", secured.caPem().toString())
+                .configurationParameter("bootimage.cache.remote.username", USER)
+                .configurationParameter("bootimage.cache.remote.password", PASSWORD)
+                .execute();
+        results.testEvents().assertStatistics(st -> st.started(1).succeeded(1).failed(0));
+        assertTrue(ImageCache.isComplete(empty.resolve(local.name())), "pulled into the empty cache, not built there");
+        assertFalse(Files.exists(empty.resolve("packages")), "mkosi never ran there (no package cache)");
     }
 }
