@@ -140,4 +140,14 @@ class RemoteSettingsTest {
         assertEquals("debian-bookworm-" + key + "-arm64", ImageArtifact.tag("debian", "bookworm", key, "arm64"));
         assertTrue(ImageArtifact.tag("x".repeat(80), "y", key, "x86-64").length() <= 128);
     }
+
+    @Test
+    void maxAgeTakesDaysAndSaysWhatItAccepts() {
+        assertEquals(Optional.of(Duration.ofDays(7)), new Settings(k -> Optional.ofNullable(
+                Map.of("bootimage.cache.maxAge", "7d").get(k))).cacheMaxAge());
+        assertEquals(Optional.empty(), new Settings(k -> Optional.empty()).cacheMaxAge());
+        Settings bad = new Settings(k -> Optional.ofNullable(Map.of("bootimage.cache.maxAge", "a week").get(k)));
+        assertEquals("bootimage.cache.maxAge = 'a week' is not valid: use a duration such as 90s, 3m, 500ms or PT90S",
+                assertThrows(IllegalArgumentException.class, bad::cacheMaxAge).getMessage());
+    }
 }
