@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs the host tools bootimage needs on Debian 12 (bookworm) or 13 (trixie):
-# mkosi (bookworm-backports on 12), systemd-nspawn, qemu, and the helpers mkosi calls.
+# mkosi (bookworm-backports on 12), systemd-nspawn, qemu, and the helpers mkosi calls; and, for
+# the shared image cache's tests and bench, Debian's docker-registry (an OCI distribution registry),
+# apache2-utils (htpasswd) and openssl, with the package's own service kept from ever running.
 # Idempotent: a second run installs nothing new. Run as root (or through sudo).
 set -euo pipefail
 
@@ -16,7 +18,42 @@ fi
 
 need=(mkosi systemd-container qemu-system-x86 qemu-utils kmod e2fsprogs debian-archive-keyring
       openssh-client util-linux uidmap dosfstools mtools fdisk cpio zstd maven openjdk-17-jdk-headless
-      apt dpkg-dev)
+      apt dpkg-dev docker-registry apache2-utils openssl libcap2-bin)
+
+# docker-registry's own service would serve an open registry on every interface (port 5000): the
+# tests start their own on 127.0.0.1. Mask the unit before the package arrives (systemd then never
+# starts it, at install or at boot), keep invoke-rc.d from starting it during the install
+# (policy-rc.d), and take it out of the SysV runlevels on hosts without systemd.
+keep_registry_service_off() {
+  mkdir -p /etc/systemd/system
+  if [ "$(readlink /etc/systemd/system/docker-registry.service 2>/dev/null)" != /dev/null ]; then
+    ln -sf /dev/null /etc/systemd/system/docker-registry.service
+    if [ -d /run/systemd/system ]; then systemctl daemon-reload; fi
+  fi
+  if [ -d /run/systemd/system ] && systemctl is-active --quiet docker-registry 2>/dev/null; then
+    systemctl stop docker-registry
+  fi
+  if [ -x /etc/init.d/docker-registry ]; then
+    update-rc.d -f docker-registry remove >/dev/null 2>&1 || true
+    # Only the service's own instance (its pid file); registries that tests started are theirs to stop.
+    if [ ! -d /run/systemd/system ] && /etc/init.d/docker-registry status >/dev/null 2>&1; then
+      /etc/init.d/docker-registry stop >/dev/null 2>&1 || true
+    fi
+  fi
+}
+keep_registry_service_off
+policy_added=no
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+  printf '#!/bin/sh\n# scripts/setup-host.sh: no service starts while packages install\nexit 101\n' > /usr/sbin/policy-rc.d
+  chmod 755 /usr/sbin/policy-rc.d
+  policy_added=yes
+fi
+finish() {
+  if [ "$policy_added" = yes ]; then rm -f /usr/sbin/policy-rc.d; fi
+  keep_registry_service_off
+}
+trap finish EXIT
+
 missing=()
 for p in "${need[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

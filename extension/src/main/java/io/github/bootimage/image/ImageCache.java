@@ -12,8 +12,10 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
@@ -28,6 +30,10 @@ import io.github.bootimage.ImageBuildException;
  * {@value #METADATA} written last: an entry without it is incomplete and is rebuilt. Builds happen in
  * a temporary sibling that is renamed into place; a file lock per key (plus an in-process lock) makes
  * parallel threads and JVMs build once and share.
+ *
+ * <p>With a {@link RemoteCache}, a miss first tries the remote (a verified download published the same
+ * way, as if built here), and an image built here is pushed to it. With a maximum age, an entry built
+ * longer ago than that is rebuilt (and pushed anew), and the remote's older copies are not taken.
  */
 public final class ImageCache {
     private static final System.Logger LOG = System.getLogger(ImageCache.class.getName());
@@ -39,16 +45,53 @@ public final class ImageCache {
 
     private static final ConcurrentMap<String, ReentrantLock> LOCKS = new ConcurrentHashMap<>();
 
+    /** Where a resolved image came from. */
+    public enum Origin {
+        /** It was in the local cache. */
+        LOCAL,
+        /** It was downloaded from the remote cache. */
+        PULLED,
+        /** It was built here (no remote, or the push failed: see the warning). */
+        BUILT,
+        /** It was built here and pushed to the remote cache. */
+        BUILT_AND_PUSHED
+    }
+
     private final Path root;
     private final MkosiVersion mkosi;
     private final ImageBuilder builder;
     private final MirrorCheck mirrors;
+    private final RemoteCache remote;
+    private final Duration maxAge;
+    private final ConcurrentMap<Path, Origin> origins = new ConcurrentHashMap<>();
 
     public ImageCache(Path root, MkosiVersion mkosi, ImageBuilder builder, MirrorCheck mirrors) {
+        this(root, mkosi, builder, mirrors, RemoteCache.NONE, null);
+    }
+
+    /**
+     * A cache with a remote level and a maximum age.
+     *
+     * @param remote the shared cache asked before a build and given every build ({@link RemoteCache#NONE}: none)
+     * @param maxAge entries built longer ago are rebuilt (null: no limit)
+     */
+    public ImageCache(Path root, MkosiVersion mkosi, ImageBuilder builder, MirrorCheck mirrors, RemoteCache remote,
+                      Duration maxAge) {
         this.root = root.toAbsolutePath().normalize();
         this.mkosi = mkosi;
         this.builder = builder;
         this.mirrors = mirrors;
+        this.remote = remote;
+        this.maxAge = maxAge;
+    }
+
+    public RemoteCache remote() {
+        return remote;
+    }
+
+    /** Where an image this cache resolved came from (empty for one it did not resolve). */
+    public Optional<Origin> origin(Image image) {
+        return Optional.ofNullable(origins.get(image.entry()));
     }
 
     public Path root() {
@@ -66,13 +109,21 @@ public final class ImageCache {
 
     /** The cached image for a spec, built now when it is not cached. */
     public Image resolve(ImageSpec spec) {
+        return resolve(spec, true).orElseThrow();
+    }
+
+    /** The local cache's or the remote's image of a spec, without building: empty when neither has it. */
+    public Optional<Image> fetch(ImageSpec spec) {
+        return resolve(spec, false);
+    }
+
+    private Optional<Image> resolve(ImageSpec spec, boolean build) {
         MkosiConfig config = MkosiConfig.of(spec, mkosi);
         String key = config.key();
         String name = entryName(spec, key);
         Path entry = root.resolve(name);
-        if (isComplete(entry)) {
-            touch(entry);
-            return new Image(entry, spec, key);
+        if (isComplete(entry) && isFresh(entry)) {
+            return found(entry, spec, key, Origin.LOCAL);
         }
         prepareRoot();
         ReentrantLock local = LOCKS.computeIfAbsent(name, n -> new ReentrantLock());
@@ -81,22 +132,77 @@ public final class ImageCache {
                 StandardOpenOption.CREATE, StandardOpenOption.WRITE);
              FileLock ignored = ch.lock()) {
             if (isComplete(entry)) {
-                touch(entry);
-                return new Image(entry, spec, key);
+                if (isFresh(entry)) {
+                    return found(entry, spec, key, Origin.LOCAL);
+                }
+                if (!EntryUse.ifUnused(entry, () -> deleteTree(entry))) {
+                    LOG.log(System.Logger.Level.WARNING, "Cache entry {0} is older than bootimage.cache.maxAge ({1}) but a "
+                            + "running machine uses it: using it this time, rebuilding it once it is free", entry, maxAge);
+                    return found(entry, spec, key, Origin.LOCAL);
+                }
+                LOG.log(System.Logger.Level.INFO, "Cache entry {0} is older than bootimage.cache.maxAge ({1}): rebuilding it",
+                        entry, maxAge);
             }
             if (Files.exists(entry)) {
                 LOG.log(System.Logger.Level.WARNING, "Cache entry {0} is incomplete (no {1}): rebuilding it", entry, METADATA);
                 deleteTree(entry);
             }
+            if (pull(spec, key, entry)) {
+                return found(entry, spec, key, Origin.PULLED);
+            }
+            if (!build) {
+                return Optional.empty();
+            }
             mirrors.check(spec);
             build(spec, config, key, entry);
-            touch(entry);
-            return new Image(entry, spec, key);
+            return found(entry, spec, key, remote.push(entry) ? Origin.BUILT_AND_PUSHED : Origin.BUILT);
         } catch (IOException e) {
             throw new ImageBuildException("Could not use the image cache at " + root + ": " + e.getMessage()
                     + ". Set bootimage.cache.dir to a writable directory with a few GiB free.", e);
         } finally {
             local.unlock();
+        }
+    }
+
+    private Optional<Image> found(Path entry, ImageSpec spec, String key, Origin origin) {
+        touch(entry);
+        origins.put(entry, origin);
+        return Optional.of(new Image(entry, spec, key));
+    }
+
+    /** Asks the remote for the entry; publishes what it got atomically. */
+    private boolean pull(ImageSpec spec, String key, Path entry) throws IOException {
+        if (remote == RemoteCache.NONE) {
+            return false;
+        }
+        Path tmp = Files.createTempDirectory(root.resolve(".tmp"), entry.getFileName() + "-" + ProcessHandle.current().pid() + "-");
+        Path target = tmp.resolve("entry");
+        try {
+            Instant notBefore = maxAge == null ? null : Instant.now().minus(maxAge);
+            if (!remote.pull(spec, key, target, notBefore)) {
+                return false;
+            }
+            if (!isComplete(target) || !key.equals(metadata(target).getProperty("key"))) {
+                LOG.log(System.Logger.Level.WARNING, "The image of {0} from {1} is not a complete entry of key {2}: "
+                        + "building it here instead", spec.label(), remote.describe(), key);
+                return false;
+            }
+            Files.move(target, entry, StandardCopyOption.ATOMIC_MOVE);
+            return true;
+        } finally {
+            deleteTree(tmp);
+        }
+    }
+
+    /** Whether an entry is younger than the maximum age (always, without one). */
+    private boolean isFresh(Path entry) {
+        if (maxAge == null) {
+            return true;
+        }
+        try {
+            return Instant.parse(metadata(entry).getProperty("created", "")).isAfter(Instant.now().minus(maxAge));
+        } catch (RuntimeException e) {
+            return false;
         }
     }
 
@@ -156,6 +262,7 @@ public final class ImageCache {
         p.setProperty("kernel", Boolean.toString(spec.kernel()));
         p.setProperty("packages", String.join(",", spec.allPackages()));
         p.setProperty("mkosi", mkosi.text());
+        p.setProperty("architecture", Architecture.host());
         p.setProperty("created", Instant.now().toString());
         Path tmp = dir.resolve(METADATA + ".tmp");
         try (var out = Files.newOutputStream(tmp)) {

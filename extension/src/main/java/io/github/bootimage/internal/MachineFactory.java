@@ -31,6 +31,7 @@ import io.github.bootimage.image.ImageSpec;
 import io.github.bootimage.image.MirrorCheck;
 import io.github.bootimage.image.MkosiBuilder;
 import io.github.bootimage.image.MkosiVersion;
+import io.github.bootimage.image.remote.RegistryCache;
 import io.github.bootimage.process.HostTools;
 import io.github.bootimage.process.ProcessRunner;
 import io.github.bootimage.transport.CommandTransport;
@@ -80,8 +81,8 @@ public final class MachineFactory {
 
     /** The factory for these settings, shared across the JVM. */
     public static MachineFactory shared(Settings settings) {
-        String key = settings.cacheDir() + "|" + settings.path().orElse("") + "|" + settings.inheritPath() + "|"
-                + settings.agentChannel();
+        String key = settings.cacheDir() + "|" + settings.path().orElse("") + "|" + settings.inheritPath()
+                + "|" + settings.get("cache.remote").orElse("") + "|" + settings.agentChannel();
         return SHARED.computeIfAbsent(key, k -> new MachineFactory(settings));
     }
 
@@ -106,7 +107,8 @@ public final class MachineFactory {
                     MkosiVersion v = MkosiVersion.detect(runner);
                     cache = new ImageCache(settings.cacheDir(), v,
                             new MkosiBuilder(runner, settings.cacheDir(), settings.buildTimeout(), settings.incremental()),
-                            new MirrorCheck(Duration.ofSeconds(5)));
+                            new MirrorCheck(Duration.ofSeconds(5)), RegistryCache.fromSettings(settings),
+                            settings.cacheMaxAge().orElse(null));
                 }
                 c = cache;
             }

@@ -17,7 +17,7 @@ import io.github.bootimage.Transport;
  * key, the value and what it accepts.
  */
 public final class Settings {
-    private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h)?");
+    private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)?");
 
     private final Function<String, Optional<String>> source;
 
@@ -87,6 +87,14 @@ public final class Settings {
         return get("timeout.build").map(v -> duration("timeout.build", v)).orElse(Duration.ofMinutes(45));
     }
 
+    /**
+     * bootimage.cache.maxAge: an image built longer ago is rebuilt (and pushed anew to the remote
+     * cache), so images pick up the archive's security updates. Empty (the default): no limit.
+     */
+    public Optional<Duration> cacheMaxAge() {
+        return get("cache.maxAge").map(v -> duration("cache.maxAge", v));
+    }
+
     public Optional<String> mirror(String distro) {
         return get("mirror." + distro);
     }
@@ -138,7 +146,7 @@ public final class Settings {
     }
 
     /**
-     * Parses {@code 90s}, {@code 3m}, {@code 500ms}, {@code 1h}, a bare number of seconds, or ISO-8601 ({@code PT90S}).
+     * Parses {@code 90s}, {@code 3m}, {@code 500ms}, {@code 1h}, {@code 7d}, a bare number of seconds, or ISO-8601 ({@code PT90S}).
      */
     public static Duration duration(String what, String v) {
         String s = v.strip();
@@ -159,6 +167,7 @@ public final class Settings {
             case "ms" -> Duration.ofMillis(n);
             case "m" -> Duration.ofMinutes(n);
             case "h" -> Duration.ofHours(n);
+            case "d" -> Duration.ofDays(n);
             default -> Duration.ofSeconds(n);
         };
         if (d.isZero()) {

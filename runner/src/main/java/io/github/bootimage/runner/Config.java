@@ -15,6 +15,11 @@ public final class Config {
             description = "The image cache (bootimage.cache.dir; default ~/.cache/bootimage).")
     Path cacheDir;
 
+    @Option(names = "--cache-remote", paramLabel = "URL",
+            description = "A shared image cache in an OCI registry, oci://HOST[:PORT]/REPOSITORY (bootimage.cache.remote):"
+                    + " pulled before a build, pushed after one.")
+    String cacheRemote;
+
     @Option(names = "-D", paramLabel = "KEY=VALUE", mapFallbackValue = "",
             description = "A setting, such as -Dbootimage.unavailable=skip or -Dbootimage.mirror.debian=URL (repeatable).")
     Map<String, String> properties = new LinkedHashMap<>();
@@ -23,6 +28,9 @@ public final class Config {
     Map<String, String> apply() {
         if (cacheDir != null) {
             properties.put("bootimage.cache.dir", cacheDir.toAbsolutePath().toString());
+        }
+        if (cacheRemote != null) {
+            properties.put("bootimage.cache.remote", cacheRemote);
         }
         properties.forEach(System::setProperty);
         return Map.copyOf(properties);

@@ -80,6 +80,18 @@ final class DoctorCommand implements Callable<Integer> {
             FileStore fs = Files.getFileStore(root);
             line("free", CacheEntries.size(fs.getUsableSpace()) + " on " + fs.name());
         }
+        var remote = io.github.bootimage.image.remote.RemoteSettings.of(settings);
+        if (remote.isPresent()) {
+            var rc = new io.github.bootimage.image.remote.RegistryCache(remote.get(), w -> { });
+            try {
+                line("remote", remote.get().url() + ": answers, " + rc.list().size() + " image(s); credentials from "
+                        + remote.get().credentials());
+            } catch (io.github.bootimage.image.remote.RegistryFailure e) {
+                line("remote", remote.get().url() + ": UNUSABLE: " + e.getMessage() + " (runs build locally)");
+            }
+        } else {
+            line("remote", "none (set --cache-remote oci://HOST[:PORT]/REPOSITORY to share images across machines)");
+        }
         return fatal ? 1 : 0;
     }
 

@@ -17,6 +17,7 @@ import io.github.bootimage.Transport;
 import io.github.bootimage.image.Image;
 import io.github.bootimage.image.ImageCache;
 import io.github.bootimage.image.ImageSpec;
+import io.github.bootimage.image.RemoteCache;
 import io.github.bootimage.internal.MachineFactory;
 import io.github.bootimage.internal.MachineRequest;
 
@@ -67,16 +68,23 @@ final class ImageRequests {
         String what = spec.label() + (spec.packages().isEmpty() ? "" : " +" + String.join(",", spec.packages()))
                 + (spec.kernel() ? " +kernel" : "") + (spec.ssh() ? " +ssh" : "");
         if (ImageCache.isComplete(entry)) {
-            say(out, prefix + "image " + what + ": cached (" + entry.getFileName() + ")");
-            return f.image(r);
+            Image image = f.image(r);
+            if (f.cache().origin(image).orElse(ImageCache.Origin.LOCAL) == ImageCache.Origin.LOCAL) {
+                say(out, prefix + "image " + what + ": found locally (" + entry.getFileName() + ")");
+                return image;
+            }
+            say(out, prefix + "image " + what + ": " + outcome(f, image, 0)); // older than bootimage.cache.maxAge
+            return image;
         }
-        say(out, prefix + "image " + what + ": building with mkosi ...");
+        RemoteCache remote = f.cache().remote();
+        say(out, prefix + "image " + what + ": not in the local cache; "
+                + (remote == RemoteCache.NONE ? "building with mkosi ..." : "asking " + remote.describe() + ", else building with mkosi ..."));
         long t0 = System.nanoTime();
         Thread ticker = new Thread(() -> {
             try {
                 while (!Thread.currentThread().isInterrupted()) {
                     Thread.sleep(10_000);
-                    say(out, prefix + "image " + what + ": building, " + (System.nanoTime() - t0) / 1_000_000_000 + " s"
+                    say(out, prefix + "image " + what + ": working, " + (System.nanoTime() - t0) / 1_000_000_000 + " s"
                             + lastLogLine(f.cache().root(), entry.getFileName().toString()).map(l -> " | " + l).orElse(""));
                 }
             } catch (InterruptedException e) {
@@ -87,12 +95,25 @@ final class ImageRequests {
         ticker.start();
         try {
             Image image = f.image(r);
-            say(out, prefix + "image " + what + ": built in " + (System.nanoTime() - t0) / 1_000_000_000 + " s ("
-                    + image.name() + ")");
+            say(out, prefix + "image " + what + ": " + outcome(f, image, t0));
             return image;
         } finally {
             ticker.interrupt();
         }
+    }
+
+    /** "pulled from URL in N s", "built in N s and pushed to URL", "built in N s (...)". */
+    static String outcome(MachineFactory f, Image image, long t0) {
+        long s = t0 == 0 ? 0 : (System.nanoTime() - t0) / 1_000_000_000;
+        String in = t0 == 0 ? "" : " in " + s + " s";
+        RemoteCache remote = f.cache().remote();
+        return switch (f.cache().origin(image).orElse(ImageCache.Origin.BUILT)) {
+            case LOCAL -> "found locally (" + image.name() + ")";
+            case PULLED -> "pulled from " + remote.describe() + in + " (" + image.name() + ")";
+            case BUILT_AND_PUSHED -> "built" + in + " and pushed to " + remote.describe() + " (" + image.name() + ")";
+            case BUILT -> "built" + in + " (" + image.name() + ")"
+                    + (remote == RemoteCache.NONE ? "" : "; not pushed to " + remote.describe() + ": see the warning above");
+        };
     }
 
     /** The last line of the running build's log (mkosi writes into {@code .tmp/<entry>-*}). */

@@ -6,15 +6,28 @@ import java.util.concurrent.Callable;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 /** {@code bootimage images}: the cached images with size, age, last use and whether a machine uses them. */
-@Command(name = "images", mixinStandardHelpOptions = true, description = "List the cached images.")
+@Command(name = "images", mixinStandardHelpOptions = true,
+        description = "List the cached images, or with --remote those of the shared cache (--cache-remote).")
 final class ImagesCommand implements Callable<Integer> {
     @Mixin
     Config config;
 
+    @Option(names = "--remote", description = "List what the shared cache (--cache-remote) holds for this project.")
+    boolean remote;
+
     @Override
     public Integer call() throws Exception {
+        if (remote) {
+            try {
+                return RemoteCommands.listRemote(config.factory());
+            } catch (io.github.bootimage.image.remote.RegistryFailure e) {
+                System.out.println("Could not list " + config.settings().get("cache.remote").orElse("") + ": " + e.getMessage());
+                return 1;
+            }
+        }
         Path root = config.settings().cacheDir();
         List<CacheEntries.Entry> entries = CacheEntries.list(root);
         System.out.println("cache: " + root);

@@ -18,7 +18,8 @@ import picocli.CommandLine.Option;
 /** Entry point of the {@code bootimage} command. */
 @Command(name = "bootimage", mixinStandardHelpOptions = true, version = "bootimage 0.1.0",
         description = "Run JUnit suites inside real OS images built with mkosi, across distributions.",
-        subcommands = {TestCommand.class, BuildCommand.class, ImagesCommand.class, PruneCommand.class,
+        subcommands = {TestCommand.class, BuildCommand.class, ImagesCommand.class, RemoteCommands.PushCommand.class,
+                RemoteCommands.PullCommand.class, PruneCommand.class,
                 ShellCommand.class, DoctorCommand.class, Main.BenchCommand.class})
 public final class Main implements Callable<Integer> {
 
@@ -50,6 +51,8 @@ public final class Main implements Callable<Integer> {
     /** Runs the command line and returns the exit code: 0 success, 1 test or build failure, 2 bad usage. */
     public static int run(String... args) {
         logLevel(java.util.logging.Level.WARNING);
+        // The registry client (ORAS) logs through slf4j-simple: its INFO lines ("blob already exists") are noise here.
+        System.setProperty("org.slf4j.simpleLogger.log.land.oras", "warn");
         CommandLine cl = new CommandLine(new Main());
         cl.setCaseInsensitiveEnumValuesAllowed(true);
         cl.setExecutionExceptionHandler((e, line, parsed) -> {

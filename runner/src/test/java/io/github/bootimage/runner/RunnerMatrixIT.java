@@ -94,7 +94,7 @@ class RunnerMatrixIT {
         Result r = RunnerSupport.run("build", "--tests", "--cp", RunnerSupport.testClasses().toString(), "--class", FIXTURE,
                 "--cache-dir", RunnerSupport.cacheDir().toString());
         assertEquals(1, r.code(), r::toString);
-        assertTrue(Pattern.compile("\\[1/2\\] image debian:bookworm: (cached|built in \\d+ s) \\(debian-bookworm-[0-9a-f]{12}\\)\n")
+        assertTrue(Pattern.compile("\\[1/2\\] image debian:bookworm: (found locally|built in \\d+ s) \\(debian-bookworm-[0-9a-f]{12}\\)\n")
                 .matcher(r.out()).find(), r::toString);
         assertTrue(r.out().contains("[2/2] FAILED fedora:41: " + FEDORA), r::toString);
         assertTrue(r.out().endsWith("1 image(s) ready, 1 failed; cache " + RunnerSupport.cacheDir().toAbsolutePath().normalize() + "\n"), r::toString);

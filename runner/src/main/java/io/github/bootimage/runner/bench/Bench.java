@@ -20,7 +20,8 @@ public final class Bench {
 
     /** Every section, in the order the table shows them. */
     public static List<BenchSection> sections() {
-        return List.of(new FoundationBench(), new AgentBench(), new SshBench(), new QemuBench(), new PerformanceBench());
+        return List.of(new FoundationBench(), new AgentBench(), new SshBench(), new QemuBench(), new PerformanceBench(),
+                new RemoteCacheBench());
     }
 
     /** Runs the selected sections (all when {@code only} is empty); a failing section is reported, not fatal. */
