@@ -23,7 +23,7 @@ public final class MkosiBuilder implements ImageBuilder {
     private static final Pattern EXPLAINS = Pattern.compile(
             "Unable to locate package|^E: |Error:|error:|ERROR|No match for argument|not found|"
                     + "Failed to |failed with|Could not|cannot |No space left|Permission denied|"
-                    + "target not found|No provider of|Unable to fetch|Temporary failure|is not installed");
+                    + "target not found|No provider of|Unable to fetch|Temporary failure|is not installed|returned non-zero exit code");
 
     private final ProcessRunner runner;
     private final Path cacheRoot;
@@ -45,12 +45,24 @@ public final class MkosiBuilder implements ImageBuilder {
 
     /** The mkosi command for a build. */
     public List<String> command(ImageSpec spec, Path configDir, Path outputDir) {
+        return command(spec, generated(),
+                configDir, outputDir);
+    }
+
+    /** The recipe of a generated configuration directory, for the arguments and the package layer only. */
+    private static ImageRecipe generated() {
+        return ImageRecipe.of(null);
+    }
+
+    /** The mkosi command for a recipe's build. */
+    public List<String> command(ImageSpec spec, ImageRecipe recipe, Path configDir, Path outputDir) {
         // setpriv --pdeathsig: mkosi dies with the JVM thread that waits for it, even when the JVM is SIGKILLed.
-        List<String> cmd = new ArrayList<>(List.of("setpriv", "--pdeathsig", "KILL", "mkosi", "--directory", configDir.toString(),
-                "--output-dir", outputDir.toString(),
+        List<String> cmd = new ArrayList<>(List.of("setpriv", "--pdeathsig", "KILL", "mkosi"));
+        cmd.addAll(recipe.mkosiArguments(configDir));
+        cmd.addAll(List.of("--output-dir", outputDir.toString(),
                 "--package-cache-dir", cacheRoot.resolve("packages").resolve(spec.distro().name() + "-" + spec.release()).toString()));
         if (incremental) {
-            cmd.addAll(List.of("--cache-dir", incrementalDir(spec).toString(), "--incremental"));
+            cmd.addAll(List.of("--cache-dir", incrementalDir(spec, recipe).toString(), "--incremental"));
         }
         cmd.add("build");
         return cmd;
@@ -64,6 +76,12 @@ public final class MkosiBuilder implements ImageBuilder {
      */
     public Path incrementalDir(ImageSpec spec) {
         return cacheRoot.resolve("incremental").resolve(spec.distro().name() + "-" + spec.release() + "-" + packageLayerKey(spec));
+    }
+
+    /** mkosi's incremental cache for a recipe's package layer. */
+    public Path incrementalDir(ImageSpec spec, ImageRecipe recipe) {
+        return cacheRoot.resolve("incremental").resolve(spec.distro().name() + "-" + spec.release() + "-"
+                + recipe.packageLayerKey(spec));
     }
 
     static String packageLayerKey(ImageSpec spec) {
@@ -83,14 +101,20 @@ public final class MkosiBuilder implements ImageBuilder {
 
     @Override
     public void build(ImageSpec spec, Path configDir, Path outputDir, Path logFile) {
+        build(spec, generated(), configDir,
+                outputDir, logFile);
+    }
+
+    @Override
+    public void build(ImageSpec spec, ImageRecipe recipe, Path configDir, Path outputDir, Path logFile) {
         runner.tools().require("mkosi", "to build the image " + spec.label());
-        List<String> cmd = command(spec, configDir, outputDir);
+        List<String> cmd = command(spec, recipe, configDir, outputDir);
         Path packages = cacheRoot.resolve("packages").resolve(spec.distro().name() + "-" + spec.release());
         ProcessRunner.Result r;
         BuildLog log = new BuildLog(logFile);
         try {
             Files.createDirectories(packages);
-            Files.createDirectories(incrementalDir(spec));
+            Files.createDirectories(incrementalDir(spec, recipe));
             LOG.log(System.Logger.Level.INFO, "Building image {0} with mkosi: {1}", spec.label(), String.join(" ", cmd));
             // One build per release at a time, across threads and JVMs: they share the package cache (mkosi runs
             // apt and dnf without their own locks) and, per package layer, mkosi's cached tree.
