@@ -217,8 +217,8 @@ public final class UserMkosiProject {
             String distribution = String.valueOf(image.get("Distribution"));
             String release = String.valueOf(image.get("Release"));
             String format = String.valueOf(image.get("Format"));
-            boolean own = image.get("Mirror") != null || nonEmpty(image.get("PackageManagerTrees"))
-                    || nonEmpty(image.get("SandboxTrees"));
+            boolean own = image.get("Mirror") != null || image.get("LocalMirror") != null
+                    || holdsRepositories(image.get("PackageManagerTrees")) || holdsRepositories(image.get("SandboxTrees"));
             List<String> remove = strings(image.get("RemovePackages"));
             String layer = String.join("\0", distribution, release, String.valueOf(image.get("Mirror")),
                     String.join(",", strings(image.get("Packages"))), String.join(",", strings(image.get("BuildPackages"))),
@@ -227,8 +227,34 @@ public final class UserMkosiProject {
             return new Settings(distribution, release, format, own, remove, hex(layer).substring(0, 16));
         }
 
-        private static boolean nonEmpty(Object o) {
-            return o instanceof List<?> l && !l.isEmpty();
+        /** Package-manager configuration files that name repositories, by the tree's relative path. */
+        static final List<String> REPOSITORY_FILES = List.of("etc/apt/sources.list", "etc/apt/sources.list.d",
+                "etc/yum.repos.d", "etc/zypp/repos.d", "etc/pacman.d/mirrorlist", "etc/pacman.conf");
+
+        /**
+         * Whether package-manager trees hold repository files (mkosi 24 uses the skeleton trees as package-manager
+         * trees by default, so a non-empty list alone says nothing).
+         */
+        private static boolean holdsRepositories(Object trees) {
+            if (!(trees instanceof List<?> l)) {
+                return false;
+            }
+            for (Object t : l) {
+                Object source = t instanceof Map<?, ?> m ? m.get("Source") : t;
+                if (source == null) {
+                    continue;
+                }
+                Path root = Path.of(String.valueOf(source));
+                if (!Files.isDirectory(root)) {
+                    return true; // an archive: assume it configures the package manager
+                }
+                for (String f : REPOSITORY_FILES) {
+                    if (Files.exists(root.resolve(f))) {
+                        return true;
+                    }
+                }
+            }
+            return false;
         }
 
         private static List<String> strings(Object o) {
@@ -250,7 +276,7 @@ public final class UserMkosiProject {
      * @throws ImageBuildException quoting mkosi's error line and naming the file when mkosi rejects the configuration
      */
     public Settings settings(HostTools tools, MkosiVersion mkosi, Path cacheRoot, String distro, String release) {
-        String id = hex("summary 1\0" + contentHash() + "\0" + mkosi.text() + "\0" + distro + "\0" + release);
+        String id = hex("summary 2\0" + contentHash() + "\0" + mkosi.text() + "\0" + distro + "\0" + release);
         Path file = cacheRoot.resolve(".projects").resolve(id + ".properties");
         if (Files.isRegularFile(file)) {
             Properties p = new Properties();
@@ -455,8 +481,7 @@ public final class UserMkosiProject {
 
         /** The generated {@code mkosi.conf} without what the project (or the command line) decides. */
         String includeConf(String generated) {
-            StringBuilder out = new StringBuilder("# bootimage's additions to the mkosi project " + entry
-                    + ", read with --include before it.\n");
+            StringBuilder out = new StringBuilder("# bootimage's additions to an mkosi project, read with --include before it.\n");
             for (String line : generated.split("\n", -1)) {
                 String key = line.contains("=") ? line.substring(0, line.indexOf('=')).strip() : "";
                 boolean drop = switch (key) {
