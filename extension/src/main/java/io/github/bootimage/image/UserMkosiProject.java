@@ -220,10 +220,10 @@ public final class UserMkosiProject {
             boolean own = image.get("Mirror") != null || image.get("LocalMirror") != null
                     || holdsRepositories(image.get("PackageManagerTrees")) || holdsRepositories(image.get("SandboxTrees"));
             List<String> remove = strings(image.get("RemovePackages"));
+            // What mkosi's own cache manifest compares, without paths: the project may move between checkouts.
             String layer = String.join("\0", distribution, release, String.valueOf(image.get("Mirror")),
                     String.join(",", strings(image.get("Packages"))), String.join(",", strings(image.get("BuildPackages"))),
-                    String.join(",", strings(image.get("Repositories"))), String.valueOf(image.get("PackageManagerTrees")),
-                    String.valueOf(image.get("SandboxTrees")));
+                    String.join(",", strings(image.get("Repositories"))), Boolean.toString(own));
             return new Settings(distribution, release, format, own, remove, hex(layer).substring(0, 16));
         }
 
@@ -276,7 +276,7 @@ public final class UserMkosiProject {
      * @throws ImageBuildException quoting mkosi's error line and naming the file when mkosi rejects the configuration
      */
     public Settings settings(HostTools tools, MkosiVersion mkosi, Path cacheRoot, String distro, String release) {
-        String id = hex("summary 2\0" + contentHash() + "\0" + mkosi.text() + "\0" + distro + "\0" + release);
+        String id = hex("summary 3\0" + contentHash() + "\0" + mkosi.text() + "\0" + distro + "\0" + release);
         Path file = cacheRoot.resolve(".projects").resolve(id + ".properties");
         if (Files.isRegularFile(file)) {
             Properties p = new Properties();

@@ -241,6 +241,8 @@ class UserMkosiProjectTest {
                 "\"PackageManagerTrees\": [{\"Source\": \"" + tmp + "\"}]");
         assertFalse(UserMkosiProject.Settings.fromSummary(withSkeleton).ownRepositories(),
                 "mkosi 24's default package-manager trees are the skeleton trees: no repository files there");
+        assertEquals(s.packageLayer(), UserMkosiProject.Settings.fromSummary(withSkeleton).packageLayer(),
+                "the package layer does not depend on where the project lives");
         Files.createDirectories(tmp.resolve("etc/apt/sources.list.d"));
         assertTrue(UserMkosiProject.Settings.fromSummary(withSkeleton).ownRepositories());
         assertNotEquals(s.packageLayer(), UserMkosiProject.Settings.fromSummary(json.replace("busybox", "curl")).packageLayer());

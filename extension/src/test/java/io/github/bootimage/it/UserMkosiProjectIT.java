@@ -129,7 +129,8 @@ class UserMkosiProjectIT {
     void aThousandFileProjectResolvesFromTheCacheInMilliseconds() throws IOException {
         Path big = copy(FIXTURE, work.resolve("big"));
         Path many = Files.createDirectories(big.resolve("mkosi.extra/srv/many"));
-        for (int i = 0; i < 1000 - fileCount(big); i++) {
+        long missing = 1000 - fileCount(big);
+        for (int i = 0; i < missing; i++) {
             Files.writeString(many.resolve("f" + i + ".txt"), "file " + i + "\n".repeat(1 + i % 50));
         }
         assertEquals(1000, fileCount(big));

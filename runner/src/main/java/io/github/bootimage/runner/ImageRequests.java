@@ -50,7 +50,14 @@ final class ImageRequests {
      * that overrides the configuration's (like a matrix entry), or null for the configuration's own.
      */
     static MachineRequest project(String dir, String label, List<String> packages, Boot boot, Transport transport) {
-        BootImage a = projectDeclaration(dir, packages, boot, transport);
+        try {
+            return project(projectDeclaration(dir, packages, boot, transport), label);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(e.getMessage().replace("@BootImage mkosiConfig", "--mkosi-config"), e);
+        }
+    }
+
+    private static MachineRequest project(BootImage a, String label) {
         if (label == null) {
             return io.github.bootimage.internal.Declarations.request(a, "bootimage command line");
         }
