@@ -194,6 +194,29 @@ public final class MkosiBuilder implements ImageBuilder {
         }
     }
 
+    private static final Pattern RUNNING_SCRIPT = Pattern.compile("‣\\s+Running (\\S+) script (.+?)…?$");
+    private static final Pattern SCRIPT_EXIT = Pattern.compile("returned non-zero exit code (\\d+)");
+
+    /**
+     * The script that failed, as the host knows it ({@code /path/mkosi.postinst (postinstall script, exit code 3)}):
+     * mkosi announces each script by its host path, but reports its failure by its path inside the sandbox.
+     */
+    static java.util.Optional<String> failedScript(List<String> lines) {
+        String script = null;
+        for (String l : lines) {
+            java.util.regex.Matcher run = RUNNING_SCRIPT.matcher(l.strip());
+            if (run.find()) {
+                script = run.group(2) + " (" + run.group(1) + " script";
+                continue;
+            }
+            java.util.regex.Matcher exit = SCRIPT_EXIT.matcher(l);
+            if (script != null && exit.find()) {
+                return java.util.Optional.of(script + ", exit code " + exit.group(1) + ")");
+            }
+        }
+        return java.util.Optional.empty();
+    }
+
     /** The message of a failed build: command, exit code, the lines that explain it, the tail. */
     static String failureMessage(ImageSpec spec, ProcessRunner.Result r, Path logFile) {
         StringBuilder m = new StringBuilder("mkosi failed to build the image ").append(spec.label());
@@ -204,6 +227,7 @@ public final class MkosiBuilder implements ImageBuilder {
             m.append(" (exit code ").append(r.exitCode()).append(')');
         }
         m.append("\ncommand: ").append(r.commandLine().replaceFirst("^setpriv --pdeathsig KILL ", ""));
+        failedScript(r.lines()).ifPresent(s -> m.append("\nfailed script: ").append(s));
         List<String> why = r.lines().stream().filter(l -> EXPLAINS.matcher(l).find()).distinct().toList();
         if (!why.isEmpty()) {
             m.append("\nwhat went wrong:");

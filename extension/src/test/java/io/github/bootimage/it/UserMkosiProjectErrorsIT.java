@@ -59,7 +59,9 @@ class UserMkosiProjectErrorsIT {
         ImageBuildException e = assertThrows(ImageBuildException.class, () -> FACTORY.image(r));
         String m = e.getMessage();
         assertTrue(m.startsWith("mkosi failed to build the image debian:bookworm (exit code"), m);
-        assertTrue(m.contains("mkosi.postinst\" returned non-zero exit code 3."), m);
+        assertTrue(m.contains("\nfailed script: " + p.resolve("mkosi.postinst") + " (postinstall script, exit code 3)\n"), m);
+        assertTrue(m.contains("returned non-zero exit code 3."), m);
+        assertTrue(m.contains("postinst: configuring the web root"), m);
         assertTrue(m.contains("postinst: /srv/www is missing, giving up"), m);
         assertTrue(m.contains("last lines of mkosi's output:"), m);
         assertFalse(Files.exists(FACTORY.entryOf(r)), "nothing half-written is published");
