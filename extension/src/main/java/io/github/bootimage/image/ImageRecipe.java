@@ -7,7 +7,7 @@ import java.util.List;
 /**
  * What the cache builds for a spec: the configuration bootimage writes, the mkosi arguments that
  * read it, and the key that names the result. An image described by {@code @BootImage} attributes is
- * {@link #of(MkosiConfig)}; a user's own mkosi project is a {@link UserMkosiProject.Recipe}.
+ * {@link #of(MkosiConfig)}; a user's own mkosi project is a {@link ProjectRecipe}.
  */
 public interface ImageRecipe {
 

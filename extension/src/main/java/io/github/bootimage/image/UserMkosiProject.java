@@ -8,21 +8,15 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.ArrayList;
 import java.util.HexFormat;
-import java.util.List;
 import java.util.Map;
-import java.util.Objects;
-import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 
 import io.github.bootimage.ImageBuildException;
@@ -166,238 +160,14 @@ public final class UserMkosiProject {
     }
 
     /**
-     * What mkosi resolved from the project: the values bootimage needs to boot it.
-     *
-     * @param distribution    the distribution mkosi builds
-     * @param release         its release
-     * @param format          mkosi's output format ({@code directory}, {@code disk}, ...)
-     * @param ownRepositories whether the project sets a mirror or its own package-manager trees (then
-     *                        bootimage adds no repository settings)
-     * @param removePackages  the project's {@code RemovePackages=}
-     * @param packageLayer    a digest of what makes the installed-package layer (packages, build packages,
-     *                        mirror, repositories, distribution, release)
-     */
-    public record Settings(String distribution, String release, String format, boolean ownRepositories,
-                           List<String> removePackages, String packageLayer) {
-
-        public Settings {
-            removePackages = List.copyOf(removePackages);
-        }
-
-        Properties toProperties() {
-            Properties p = new Properties();
-            p.setProperty("distribution", distribution);
-            p.setProperty("release", release);
-            p.setProperty("format", format);
-            p.setProperty("ownRepositories", Boolean.toString(ownRepositories));
-            p.setProperty("removePackages", String.join(" ", removePackages));
-            p.setProperty("packageLayer", packageLayer);
-            return p;
-        }
-
-        static Settings fromProperties(Properties p) {
-            String rp = p.getProperty("removePackages", "").strip();
-            return new Settings(p.getProperty("distribution"), p.getProperty("release"), p.getProperty("format"),
-                    Boolean.parseBoolean(p.getProperty("ownRepositories")),
-                    rp.isEmpty() ? List.of() : List.of(rp.split(" ")), p.getProperty("packageLayer"));
-        }
-
-        /** Reads the last image of {@code mkosi --json summary}. */
-        @SuppressWarnings("unchecked")
-        static Settings fromSummary(String json) {
-            Object root = Json.parse(json);
-            Map<String, Object> image;
-            if (root instanceof Map<?, ?> m && m.get("Images") instanceof List<?> images && !images.isEmpty()) {
-                image = (Map<String, Object>) images.get(images.size() - 1);
-            } else if (root instanceof Map<?, ?> m) {
-                image = (Map<String, Object>) m;
-            } else {
-                throw new IllegalArgumentException("mkosi's summary is not a JSON object");
-            }
-            String distribution = String.valueOf(image.get("Distribution"));
-            String release = String.valueOf(image.get("Release"));
-            String format = String.valueOf(image.get("Format"));
-            boolean own = image.get("Mirror") != null || image.get("LocalMirror") != null
-                    || holdsRepositories(image.get("PackageManagerTrees")) || holdsRepositories(image.get("SandboxTrees"));
-            List<String> remove = strings(image.get("RemovePackages"));
-            // What mkosi's own cache manifest compares, without paths: the project may move between checkouts.
-            String layer = String.join("\0", distribution, release, String.valueOf(image.get("Mirror")),
-                    String.join(",", strings(image.get("Packages"))), String.join(",", strings(image.get("BuildPackages"))),
-                    String.join(",", strings(image.get("Repositories"))), Boolean.toString(own));
-            return new Settings(distribution, release, format, own, remove, hex(layer).substring(0, 16));
-        }
-
-        /** Package-manager configuration files that name repositories, by the tree's relative path. */
-        static final List<String> REPOSITORY_FILES = List.of("etc/apt/sources.list", "etc/apt/sources.list.d",
-                "etc/yum.repos.d", "etc/zypp/repos.d", "etc/pacman.d/mirrorlist", "etc/pacman.conf");
-
-        /**
-         * Whether package-manager trees hold repository files (mkosi 24 uses the skeleton trees as package-manager
-         * trees by default, so a non-empty list alone says nothing).
-         */
-        private static boolean holdsRepositories(Object trees) {
-            if (!(trees instanceof List<?> l)) {
-                return false;
-            }
-            for (Object t : l) {
-                Object source = t instanceof Map<?, ?> m ? m.get("Source") : t;
-                if (source == null) {
-                    continue;
-                }
-                Path root = Path.of(String.valueOf(source));
-                if (!Files.isDirectory(root)) {
-                    return true; // an archive: assume it configures the package manager
-                }
-                for (String f : REPOSITORY_FILES) {
-                    if (Files.exists(root.resolve(f))) {
-                        return true;
-                    }
-                }
-            }
-            return false;
-        }
-
-        private static List<String> strings(Object o) {
-            List<String> out = new ArrayList<>();
-            if (o instanceof List<?> l) {
-                for (Object x : l) {
-                    out.add(String.valueOf(x));
-                }
-            }
-            return out;
-        }
-    }
-
-    /**
      * The project's settings as mkosi resolves them, with a matrix entry's distribution and release
      * when given (null: the project's own). Remembered per project content, mkosi version and override
      * under {@code <cache>/.projects/}, so an unchanged project does not run mkosi.
      *
      * @throws ImageBuildException quoting mkosi's error line and naming the file when mkosi rejects the configuration
      */
-    public Settings settings(HostTools tools, MkosiVersion mkosi, Path cacheRoot, String distro, String release) {
-        String id = hex("summary 3\0" + contentHash() + "\0" + mkosi.text() + "\0" + distro + "\0" + release);
-        Path file = cacheRoot.resolve(".projects").resolve(id + ".properties");
-        if (Files.isRegularFile(file)) {
-            Properties p = new Properties();
-            try (var in = Files.newInputStream(file)) {
-                p.load(in);
-                return Settings.fromProperties(p);
-            } catch (IOException | RuntimeException e) {
-                // an unreadable record is asked again
-            }
-        }
-        Settings s = summary(tools, distro, release);
-        try {
-            Files.createDirectories(file.getParent());
-            Path tmp = Files.createTempFile(file.getParent(), id, ".tmp");
-            try (var out = Files.newOutputStream(tmp)) {
-                s.toProperties().store(out, "mkosi's settings of " + directory + " (bootimage)");
-            }
-            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (IOException e) {
-            throw new ImageBuildException("Could not write " + file + " in the image cache: " + e.getMessage()
-                    + ". Set bootimage.cache.dir to a writable directory.", e);
-        }
-        return s;
-    }
-
-    /** The summary command: mkosi on the project, with the override, in debug mode (it names each file it reads). */
-    List<String> summaryCommand(Path mkosi, String distro, String release) {
-        List<String> cmd = new ArrayList<>(List.of(mkosi.toString(), "--directory", directory.toString()));
-        if (distro != null) {
-            cmd.addAll(List.of("--distribution", distro));
-        }
-        if (release != null) {
-            cmd.addAll(List.of("--release", release));
-        }
-        cmd.addAll(List.of("--debug", "--json", "summary"));
-        return cmd;
-    }
-
-    private Settings summary(HostTools tools, String distro, String release) {
-        Path mkosi = tools.require("mkosi", "to read the mkosi configuration " + directory);
-        List<String> cmd = summaryCommand(mkosi, distro, release);
-        Path err = null;
-        try {
-            err = Files.createTempFile("bootimage-mkosi-summary", ".log");
-            ProcessBuilder pb = new ProcessBuilder(cmd).directory(directory.toFile())
-                    .redirectError(err.toFile()).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
-            pb.environment().clear();
-            pb.environment().putAll(tools.environment());
-            Process p = pb.start();
-            byte[] out = p.getInputStream().readAllBytes();
-            if (!p.waitFor(2, TimeUnit.MINUTES)) {
-                p.destroyForcibly();
-                throw new ImageBuildException("mkosi took over 2 minutes to read the configuration " + directory
-                        + "\ncommand: " + String.join(" ", cmd));
-            }
-            List<String> log = Files.readAllLines(err, StandardCharsets.UTF_8);
-            if (p.exitValue() != 0) {
-                throw new ImageBuildException(rejectedMessage(directory, log, p.exitValue(), String.join(" ", cmd)));
-            }
-            try {
-                return Settings.fromSummary(new String(out, StandardCharsets.UTF_8));
-            } catch (RuntimeException e) {
-                throw new ImageBuildException("Could not read mkosi's summary of " + directory + " (" + e.getMessage()
-                        + ")\ncommand: " + String.join(" ", cmd), e);
-            }
-        } catch (IOException e) {
-            throw new ImageBuildException("Could not run mkosi to read the configuration " + directory + ": "
-                    + e.getMessage() + "\ncommand: " + String.join(" ", cmd), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new ImageBuildException("Interrupted while mkosi read the configuration " + directory);
-        } finally {
-            if (err != null) {
-                try {
-                    Files.deleteIfExists(err);
-                } catch (IOException ignored) {
-                    // a temporary file
-                }
-            }
-        }
-    }
-
-    /**
-     * The message of a configuration mkosi rejects: its own error line, and the file it was reading
-     * (the last "Including configuration file" of its debug output).
-     */
-    static String rejectedMessage(Path directory, List<String> log, int exitCode, String command) {
-        String error = null;
-        String file = null;
-        for (String raw : log) {
-            String l = raw.strip();
-            if (!l.startsWith("‣")) {
-                continue;
-            }
-            String text = l.substring(1).strip();
-            if (text.startsWith("Including configuration file ")) {
-                if (error == null) {
-                    file = text.substring("Including configuration file ".length()).strip();
-                }
-            } else if (error == null) {
-                error = text;
-            }
-        }
-        StringBuilder m = new StringBuilder("mkosi rejects the configuration in ").append(directory);
-        if (error != null) {
-            m.append(": \"").append(error).append('"');
-        } else {
-            m.append(" (exit code ").append(exitCode).append(')');
-        }
-        if (file != null) {
-            Path f = Path.of(file);
-            m.append(" in ").append(f.startsWith(directory) ? directory.relativize(f) : f);
-        }
-        m.append(". Fix or remove that setting ('man mkosi' lists the settings and values this mkosi knows);"
-                + " 'mkosi summary' in the directory shows the same error.");
-        if (error == null) {
-            m.append("\nlast lines of mkosi's output:");
-            log.stream().skip(Math.max(0, log.size() - 15)).forEach(l -> m.append("\n  ").append(l));
-        }
-        m.append("\ncommand: ").append(command);
-        return m.toString();
+    public ProjectSettings settings(HostTools tools, MkosiVersion mkosi, Path cacheRoot, String distro, String release) {
+        return MkosiSummary.read(this, tools, mkosi, cacheRoot, distro, release);
     }
 
     /**
@@ -409,7 +179,7 @@ public final class UserMkosiProject {
      * @throws IllegalArgumentException naming the setting and the fix when the configuration cannot boot
      *                                  or differs from what the declaration says
      */
-    public ImageSpec spec(Settings s, String explicitDistro, String explicitRelease, UnaryOperator<ImageSpec> additions) {
+    public ImageSpec spec(ProjectSettings s, String explicitDistro, String explicitRelease, UnaryOperator<ImageSpec> additions) {
         Distro d = Distro.find(s.distribution()).orElseThrow(() -> new IllegalArgumentException("The mkosi configuration "
                 + directory + " builds Distribution=" + s.distribution() + ", which bootimage cannot boot: it knows "
                 + String.join(", ", Distro.all().stream().map(Distro::name).toList()) + ". Set Distribution= to one of them."));
@@ -447,121 +217,11 @@ public final class UserMkosiProject {
     }
 
     /** The recipe the cache builds: the project as it is, plus bootimage's configuration beside it. */
-    public Recipe recipe(Settings settings, ImageSpec effective, MkosiVersion mkosi) {
-        return new Recipe(settings, effective, mkosi);
+    public ProjectRecipe recipe(ProjectSettings settings, ImageSpec effective, MkosiVersion mkosi) {
+        return new ProjectRecipe(this, settings, effective, mkosi);
     }
 
-    /**
-     * The project as a cache recipe. The generated configuration (bootimage's {@link MkosiConfig} for the
-     * spec) goes into a directory of bootimage's own, without the settings that are the project's
-     * (distribution, release, format, output) and without repository settings when the project has its
-     * own; mkosi reads it with {@code --include} and the project with {@code --directory}.
-     */
-    public final class Recipe implements ImageRecipe {
-        private final Settings settings;
-        private final ImageSpec spec;
-        private final MkosiVersion mkosi;
-        private final MkosiConfig config;
-        private final Map<String, String> files;
-
-        Recipe(Settings settings, ImageSpec spec, MkosiVersion mkosi) {
-            this.settings = Objects.requireNonNull(settings);
-            this.spec = spec;
-            this.mkosi = mkosi;
-            this.config = MkosiConfig.of(spec, mkosi);
-            Map<String, String> f = new TreeMap<>();
-            for (var e : config.files().entrySet()) {
-                if (settings.ownRepositories() && e.getKey().startsWith("pkgmngr/")) {
-                    continue;
-                }
-                f.put(e.getKey(), e.getKey().equals("mkosi.conf") ? includeConf(e.getValue()) : e.getValue());
-            }
-            this.files = f;
-        }
-
-        /** The generated {@code mkosi.conf} without what the project (or the command line) decides. */
-        String includeConf(String generated) {
-            StringBuilder out = new StringBuilder("# bootimage's additions to an mkosi project, read with --include before it.\n");
-            for (String line : generated.split("\n", -1)) {
-                String key = line.contains("=") ? line.substring(0, line.indexOf('=')).strip() : "";
-                boolean drop = switch (key) {
-                    case "Distribution", "Release", "Format", "Output" -> true;
-                    case "Mirror" -> settings.ownRepositories();
-                    default -> settings.ownRepositories() && key.equals(mkosi.packageManagerTreesKey());
-                };
-                if (!drop && !line.startsWith("# Generated by bootimage")) {
-                    out.append(line).append('\n');
-                }
-            }
-            return out.toString().stripTrailing() + "\n";
-        }
-
-        /** The generated files, by path relative to bootimage's configuration directory. */
-        public Map<String, String> files() {
-            return files;
-        }
-
-        @Override
-        public String key() {
-            MessageDigest md = sha256();
-            update(md, "bootimage user mkosi project 1");
-            update(md, "mkosi " + mkosi.text());
-            update(md, "project " + contentHash());
-            update(md, "args " + String.join(" ", arguments()));
-            for (var e : files.entrySet()) {
-                update(md, "file " + e.getKey());
-                update(md, e.getValue());
-            }
-            // the annotation's trees and scripts, by content
-            update(md, "additions " + config.key());
-            return HexFormat.of().formatHex(md.digest());
-        }
-
-        @Override
-        public void writeTo(Path dir) throws IOException {
-            config.writeTo(dir);
-            for (var e : config.files().keySet()) {
-                if (!files.containsKey(e)) {
-                    Files.deleteIfExists(dir.resolve(e));
-                }
-            }
-            if (settings.ownRepositories()) {
-                ImageCache.deleteTree(dir.resolve("pkgmngr"));
-            }
-            for (var e : files.entrySet()) {
-                Files.writeString(dir.resolve(e.getKey()), e.getValue());
-            }
-        }
-
-        /** The arguments besides the two directories: what the command line decides over the project. */
-        List<String> arguments() {
-            return List.of("--distribution", spec.distro().name(), "--release", spec.release(),
-                    "--format", spec.format() == ImageFormat.DISK ? "disk" : "directory", "--output", "image",
-                    "--autologin", "yes");
-        }
-
-        @Override
-        public List<String> mkosiArguments(Path configDir) {
-            List<String> out = new ArrayList<>(List.of("--directory", directory.toString(), "--include", configDir.toString()));
-            out.addAll(arguments());
-            if (Files.isDirectory(directory.resolve("mkosi.builddir"))) {
-                // mkosi would keep build artefacts in the project: keep them beside bootimage's configuration
-                out.addAll(List.of("--build-dir", configDir.resolveSibling("mkosi.builddir").toString()));
-            }
-            return out;
-        }
-
-        @Override
-        public String packageLayerKey(ImageSpec s) {
-            return hex("project\0" + MkosiBuilder.packageLayerKey(s) + "\0" + settings.packageLayer()).substring(0, 12);
-        }
-
-        public Settings settings() {
-            return settings;
-        }
-    }
-
-    private static MessageDigest sha256() {
+    static MessageDigest sha256() {
         try {
             return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {

@@ -27,6 +27,7 @@ import io.github.bootimage.image.EntryUse;
 import io.github.bootimage.image.Image;
 import io.github.bootimage.image.ImageCache;
 import io.github.bootimage.image.ImageRecipe;
+import io.github.bootimage.image.ProjectSettings;
 import io.github.bootimage.image.UserMkosiProject;
 import io.github.bootimage.ImageBuildException;
 import io.github.bootimage.image.ImageSpec;
@@ -160,7 +161,7 @@ public final class MachineFactory {
         if (p == null || p.settings() != null) {
             return request;
         }
-        UserMkosiProject.Settings s = p.project().settings(tools, cache().mkosiVersion(), settings.cacheDir(),
+        ProjectSettings s = p.project().settings(tools, cache().mkosiVersion(), settings.cacheDir(),
                 p.override() ? p.distro() : null, p.override() ? p.release() : null);
         ImageSpec spec;
         try {

@@ -3,6 +3,7 @@ package io.github.bootimage.internal;
 import java.util.function.UnaryOperator;
 
 import io.github.bootimage.image.ImageSpec;
+import io.github.bootimage.image.ProjectSettings;
 import io.github.bootimage.image.UserMkosiProject;
 
 /**
@@ -17,9 +18,9 @@ import io.github.bootimage.image.UserMkosiProject;
  * @param settings  what mkosi resolved from the project; null until {@link MachineFactory#resolve} asks
  */
 public record ProjectRequest(UserMkosiProject project, String distro, String release, boolean override,
-                             UnaryOperator<ImageSpec> additions, UserMkosiProject.Settings settings) {
+                             UnaryOperator<ImageSpec> additions, ProjectSettings settings) {
 
-    ProjectRequest withSettings(UserMkosiProject.Settings s) {
+    ProjectRequest withSettings(ProjectSettings s) {
         return new ProjectRequest(project, distro, release, override, additions, s);
     }
 }

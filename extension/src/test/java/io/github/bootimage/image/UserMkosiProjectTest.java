@@ -20,7 +20,7 @@ import io.github.bootimage.ImageFormat;
 /** A user's mkosi project without mkosi: validation, the content hash, the key, the include, the checks. */
 class UserMkosiProjectTest {
     static final MkosiVersion V24 = MkosiVersion.parse("mkosi 24.3");
-    static final UserMkosiProject.Settings BOOKWORM = new UserMkosiProject.Settings("debian", "bookworm", "directory",
+    static final ProjectSettings BOOKWORM = new ProjectSettings("debian", "bookworm", "directory",
             false, List.of(), "layer");
 
     @TempDir
@@ -126,7 +126,7 @@ class UserMkosiProjectTest {
         assertNotEquals(plain, p.recipe(BOOKWORM, spec, MkosiVersion.parse("mkosi 25.3")).key(), "the mkosi version");
     }
 
-    String key(Path dir, UserMkosiProject.Settings s) {
+    String key(Path dir, ProjectSettings s) {
         UserMkosiProject p = at(dir);
         return p.recipe(s, p.spec(s, "", "", x -> x), V24).key();
     }
@@ -135,7 +135,7 @@ class UserMkosiProjectTest {
     void mkosiReadsTheProjectAsItIsAndBootimagesDirectoryBesideIt() throws IOException {
         Path a = project("a");
         UserMkosiProject p = at(a);
-        UserMkosiProject.Recipe r = p.recipe(BOOKWORM, p.spec(BOOKWORM, "", "", s -> s), V24);
+        ProjectRecipe r = p.recipe(BOOKWORM, p.spec(BOOKWORM, "", "", s -> s), V24);
         Path config = tmp.resolve("cfg");
         assertEquals(List.of("--directory", a.toString(), "--include", config.toString(), "--distribution", "debian",
                 "--release", "bookworm", "--format", "directory", "--output", "image", "--autologin", "yes"),
@@ -154,9 +154,9 @@ class UserMkosiProjectTest {
 
     @Test
     void aProjectWithItsOwnMirrorGetsNoRepositorySettings() throws IOException {
-        UserMkosiProject.Settings own = new UserMkosiProject.Settings("debian", "bookworm", "directory", true, List.of(), "l");
+        ProjectSettings own = new ProjectSettings("debian", "bookworm", "directory", true, List.of(), "l");
         UserMkosiProject p = at(project("a"));
-        UserMkosiProject.Recipe r = p.recipe(own, p.spec(own, "", "", s -> s).withMirror("http://127.0.0.1:9/debian"), V24);
+        ProjectRecipe r = p.recipe(own, p.spec(own, "", "", s -> s).withMirror("http://127.0.0.1:9/debian"), V24);
         Path config = tmp.resolve("cfg");
         r.writeTo(config);
         String conf = Files.readString(config.resolve("mkosi.conf"));
@@ -167,7 +167,7 @@ class UserMkosiProjectTest {
 
     @Test
     void theReleaseComesFromTheConfigurationEvenOneBootimageDoesNotKnow() throws IOException {
-        UserMkosiProject.Settings forky = new UserMkosiProject.Settings("debian", "forky", "disk", false, List.of(), "l");
+        ProjectSettings forky = new ProjectSettings("debian", "forky", "disk", false, List.of(), "l");
         ImageSpec spec = at(project("a")).spec(forky, "", "", s -> s.withPackages("curl"));
         assertEquals("forky", spec.release());
         assertEquals(ImageFormat.DISK, spec.format());
@@ -196,7 +196,7 @@ class UserMkosiProjectTest {
 
     @Test
     void anOutputFormatThatCannotBootNamesTheSettingAndTheFix() throws IOException {
-        UserMkosiProject.Settings tar = new UserMkosiProject.Settings("debian", "bookworm", "tar", false, List.of(), "l");
+        ProjectSettings tar = new ProjectSettings("debian", "bookworm", "tar", false, List.of(), "l");
         Path a = project("a");
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> at(a).spec(tar, "", "", s -> s));
         assertEquals("The mkosi configuration " + a + " sets Format=tar, an output that bootimage cannot boot: set"
@@ -206,7 +206,7 @@ class UserMkosiProjectTest {
 
     @Test
     void removingSystemdIsAnErrorNamingTheSetting() throws IOException {
-        UserMkosiProject.Settings noSystemd = new UserMkosiProject.Settings("debian", "bookworm", "directory", false,
+        ProjectSettings noSystemd = new ProjectSettings("debian", "bookworm", "directory", false,
                 List.of("systemd-sysv"), "l");
         Path a = project("a");
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
@@ -218,7 +218,7 @@ class UserMkosiProjectTest {
 
     @Test
     void aDistributionBootimageCannotBootIsNamed() throws IOException {
-        UserMkosiProject.Settings kali = new UserMkosiProject.Settings("kali", "rolling", "directory", false, List.of(), "l");
+        ProjectSettings kali = new ProjectSettings("kali", "rolling", "directory", false, List.of(), "l");
         Path a = project("a");
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> at(a).spec(kali, "", "", s -> s));
         assertTrue(e.getMessage().startsWith("The mkosi configuration " + a + " builds Distribution=kali, which bootimage"
@@ -230,28 +230,28 @@ class UserMkosiProjectTest {
         String json = "{\"Images\": [{\"Distribution\": \"debian\", \"Release\": \"trixie\", \"Format\": \"directory\","
                 + " \"Mirror\": null, \"PackageManagerTrees\": [], \"Packages\": [\"busybox\"], \"RemovePackages\": [],"
                 + " \"Autologin\": false, \"Nested\": {\"a\": [1, 2.5, true, \"x\\\"y\\u00e9\"]}}]}";
-        UserMkosiProject.Settings s = UserMkosiProject.Settings.fromSummary(json);
+        ProjectSettings s = ProjectSettings.fromSummary(json);
         assertEquals("debian", s.distribution());
         assertEquals("trixie", s.release());
         assertEquals("directory", s.format());
         assertFalse(s.ownRepositories());
         String withMirror = json.replace("\"Mirror\": null", "\"Mirror\": \"http://127.0.0.1/debian\"");
-        assertTrue(UserMkosiProject.Settings.fromSummary(withMirror).ownRepositories());
+        assertTrue(ProjectSettings.fromSummary(withMirror).ownRepositories());
         String withSkeleton = json.replace("\"PackageManagerTrees\": []",
                 "\"PackageManagerTrees\": [{\"Source\": \"" + tmp + "\"}]");
-        assertFalse(UserMkosiProject.Settings.fromSummary(withSkeleton).ownRepositories(),
+        assertFalse(ProjectSettings.fromSummary(withSkeleton).ownRepositories(),
                 "mkosi 24's default package-manager trees are the skeleton trees: no repository files there");
-        assertEquals(s.packageLayer(), UserMkosiProject.Settings.fromSummary(withSkeleton).packageLayer(),
+        assertEquals(s.packageLayer(), ProjectSettings.fromSummary(withSkeleton).packageLayer(),
                 "the package layer does not depend on where the project lives");
         Files.createDirectories(tmp.resolve("etc/apt/sources.list.d"));
-        assertTrue(UserMkosiProject.Settings.fromSummary(withSkeleton).ownRepositories());
-        assertNotEquals(s.packageLayer(), UserMkosiProject.Settings.fromSummary(json.replace("busybox", "curl")).packageLayer());
+        assertTrue(ProjectSettings.fromSummary(withSkeleton).ownRepositories());
+        assertNotEquals(s.packageLayer(), ProjectSettings.fromSummary(json.replace("busybox", "curl")).packageLayer());
     }
 
     @Test
     void aRejectedSettingQuotesMkosisLineAndNamesTheFile() {
         Path dir = Path.of("/work/p");
-        String m = UserMkosiProject.rejectedMessage(dir, List.of(
+        String m = MkosiSummary.rejectedMessage(dir, List.of(
                 "‣ Including configuration file /work/p/mkosi.conf",
                 "‣ Including configuration file /work/p/mkosi.conf.d/10-bad.conf",
                 "‣ Unknown setting Packagez",

@@ -28,6 +28,7 @@ import io.github.bootimage.image.ImageCache;
 import io.github.bootimage.image.ImageSpec;
 import io.github.bootimage.image.MirrorCheck;
 import io.github.bootimage.image.MkosiVersion;
+import io.github.bootimage.image.ProjectSettings;
 import io.github.bootimage.image.UserMkosiProject;
 import io.github.bootimage.internal.DefaultMachine;
 import io.github.bootimage.internal.MachineFactory;
@@ -158,7 +159,7 @@ class UserMkosiProjectIT {
         MkosiVersion v = FACTORY.cache().mkosiVersion();
         ImageCache noBuild = new ImageCache(FACTORY.cache().root(), v, mustNotRun, MirrorCheck.none());
         UserMkosiProject p = UserMkosiProject.at(Path.of(""), dir.toString());
-        UserMkosiProject.Settings s = p.settings(new HostTools(""), v, FACTORY.settings().cacheDir(), null, null);
+        ProjectSettings s = p.settings(new HostTools(""), v, FACTORY.settings().cacheDir(), null, null);
         ImageSpec spec = FACTORY.effectiveSpec(p.spec(s, "", "", x -> x), Boot.NSPAWN, Transport.CONSOLE);
         return noBuild.resolve(spec, p.recipe(s, spec, v));
     }
