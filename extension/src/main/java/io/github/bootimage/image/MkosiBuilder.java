@@ -23,7 +23,7 @@ public final class MkosiBuilder implements ImageBuilder {
     private static final Pattern EXPLAINS = Pattern.compile(
             "Unable to locate package|^E: |Error:|error:|ERROR|No match for argument|not found|"
                     + "Failed to |failed with|Could not|cannot |No space left|Permission denied|"
-                    + "target not found|No provider of|Unable to fetch|Temporary failure|is not installed|returned non-zero exit code");
+                    + "target not found|No provider of|Unable to fetch|Temporary failure|is not installed");
 
     private final ProcessRunner runner;
     private final Path cacheRoot;

@@ -60,7 +60,7 @@ class UserMkosiProjectErrorsIT {
         String m = e.getMessage();
         assertTrue(m.startsWith("mkosi failed to build the image debian:bookworm (exit code"), m);
         assertTrue(m.contains("\nfailed script: " + p.resolve("mkosi.postinst") + " (postinstall script, exit code 3)\n"), m);
-        assertTrue(m.contains("returned non-zero exit code 3."), m);
+        assertTrue(m.contains("\" returned non-zero exit code 3."), m);
         assertTrue(m.contains("postinst: configuring the web root"), m);
         assertTrue(m.contains("postinst: /srv/www is missing, giving up"), m);
         assertTrue(m.contains("last lines of mkosi's output:"), m);
