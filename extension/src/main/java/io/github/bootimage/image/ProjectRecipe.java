@@ -121,6 +121,11 @@ public final class ProjectRecipe implements ImageRecipe {
         return UserMkosiProject.hex("project\0" + MkosiBuilder.packageLayerKey(s) + "\0" + settings.packageLayer()).substring(0, 12);
     }
 
+    /** The spec the image is built for (the effective one: backend and transport applied). */
+    public ImageSpec spec() {
+        return spec;
+    }
+
     public ProjectSettings settings() {
         return settings;
     }

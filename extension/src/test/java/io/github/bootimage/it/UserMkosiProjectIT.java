@@ -28,6 +28,7 @@ import io.github.bootimage.image.ImageCache;
 import io.github.bootimage.image.ImageSpec;
 import io.github.bootimage.image.MirrorCheck;
 import io.github.bootimage.image.MkosiVersion;
+import io.github.bootimage.image.ProjectRecipe;
 import io.github.bootimage.image.ProjectSettings;
 import io.github.bootimage.image.UserMkosiProject;
 import io.github.bootimage.internal.DefaultMachine;
@@ -125,7 +126,33 @@ class UserMkosiProjectIT {
         assertNotEquals(machine.info().image(), rebuilt.entry(), "a changed file is a new image");
         assertEquals(content, Files.readString(rebuilt.directory().resolve("etc/bi-extra")));
         assertEquals("prepared\n", Files.readString(rebuilt.directory().resolve("etc/bi-prepare")));
+        ProjectRecipe before = recipeOf(project);
+        ProjectRecipe after = recipeOf(changed);
+        assertEquals(before.packageLayerKey(before.spec()), after.packageLayerKey(after.spec()),
+                "the rebuild runs on the installed package layer of the first build");
         assertTrue(rebuildMillis < 120_000, "the rebuild reuses the installed package layer: " + rebuildMillis + " ms");
+    }
+
+    @Test
+    void aChangedScriptOrModeIsANewImageOnTheSamePackageLayer() throws IOException {
+        ProjectRecipe original = recipeOf(project);
+        Path script = copy(FIXTURE, work.resolve("script"));
+        Files.writeString(script.resolve("mkosi.postinst"), Files.readString(script.resolve("mkosi.postinst")) + "true\n");
+        ProjectRecipe changedScript = recipeOf(script);
+        assertNotEquals(original.key(), changedScript.key(), "a changed script rebuilds");
+        assertEquals(original.packageLayerKey(changedScript.spec()), changedScript.packageLayerKey(changedScript.spec()),
+                "on the installed package layer");
+        Path mode = copy(FIXTURE, work.resolve("mode"));
+        Files.setPosixFilePermissions(mode.resolve("mkosi.extra/etc/bi-extra"), PosixFilePermissions.fromString("rw-------"));
+        assertNotEquals(original.key(), recipeOf(mode).key(), "a changed mode rebuilds");
+    }
+
+    /** The recipe of a project as the factory builds it (mkosi reads the project once, then it is remembered). */
+    static ProjectRecipe recipeOf(Path dir) {
+        MkosiVersion v = FACTORY.cache().mkosiVersion();
+        UserMkosiProject p = UserMkosiProject.at(Path.of(""), dir.toString());
+        ProjectSettings s = p.settings(FACTORY.tools(), v, FACTORY.settings().cacheDir(), null, null);
+        return p.recipe(s, FACTORY.effectiveSpec(p.spec(s, "", "", x -> x), Boot.NSPAWN, Transport.CONSOLE), v);
     }
 
     @Test
