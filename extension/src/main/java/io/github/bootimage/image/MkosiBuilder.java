@@ -45,11 +45,13 @@ public final class MkosiBuilder implements ImageBuilder {
 
     /** The mkosi command for a build. */
     public List<String> command(ImageSpec spec, Path configDir, Path outputDir) {
-        return command(spec, generated(),
-                configDir, outputDir);
+        return command(spec, generated(), configDir, outputDir);
     }
 
-    /** The recipe of a generated configuration directory, for the arguments and the package layer only. */
+    /**
+     * The recipe of a configuration directory written from a spec, for its mkosi arguments and package
+     * layer (callers that pass no recipe have written the directory already).
+     */
     private static ImageRecipe generated() {
         return ImageRecipe.of(null);
     }
@@ -101,8 +103,7 @@ public final class MkosiBuilder implements ImageBuilder {
 
     @Override
     public void build(ImageSpec spec, Path configDir, Path outputDir, Path logFile) {
-        build(spec, generated(), configDir,
-                outputDir, logFile);
+        build(spec, generated(), configDir, outputDir, logFile);
     }
 
     @Override
