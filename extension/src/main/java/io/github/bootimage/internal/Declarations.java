@@ -50,6 +50,11 @@ public final class Declarations {
     private static MachineRequest project(BootImage a, String distro, String release, boolean override, String owner) {
         Path base = Path.of("").toAbsolutePath();
         UserMkosiProject project = UserMkosiProject.at(base, a.mkosiConfig());
+        if (a.format() != io.github.bootimage.ImageFormat.DIRECTORY) {
+            throw new IllegalArgumentException("@BootImage format = " + a.format() + " does not apply to mkosiConfig '"
+                    + a.mkosiConfig() + "': the configuration's Format= decides (Format=disk for a disk image booted in"
+                    + " qemu). Remove format from the declaration.");
+        }
         UnaryOperator<ImageSpec> additions = s -> s.withPackages(a.packages())
                 .withExtraTrees(base, a.extraTrees())
                 .withPostInstallationScripts(base, a.postInstallationScripts())

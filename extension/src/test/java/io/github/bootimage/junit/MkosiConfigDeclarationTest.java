@@ -72,4 +72,19 @@ class MkosiConfigDeclarationTest {
                 m.startsWith("Invalid @BootImage on class BadAddition: @BootImage extraTrees entry 'src/test/mkosi/nowhere'"
                         + " does not exist as a directory")))));
     }
+
+    @BootImage(mkosiConfig = "src/test/mkosi/project", format = io.github.bootimage.ImageFormat.DISK)
+    static class FormatBesideProject {
+        @Test
+        void t(Machine m) {
+        }
+    }
+
+    @Test
+    void theFormatAttributeIsTheConfigurationsToDecide() {
+        run(FormatBesideProject.class).assertThatEvents().haveExactly(1, event(finishedWithFailure(message(
+                "Invalid @BootImage on class FormatBesideProject: @BootImage format = DISK does not apply to mkosiConfig"
+                        + " 'src/test/mkosi/project': the configuration's Format= decides (Format=disk for a disk image"
+                        + " booted in qemu). Remove format from the declaration."))));
+    }
 }
