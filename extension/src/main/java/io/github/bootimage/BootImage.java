@@ -70,8 +70,8 @@ public @interface BootImage {
      * {@link #extraTrees()}: {@code "src/test/mkosi/web"}. mkosi builds it as it is ({@code mkosi.conf},
      * {@code mkosi.conf.d/}, {@code mkosi.extra/}, scripts, {@code [Match]}, {@code Include=}), and
      * bootimage adds, beside it and never into it, what booting and its transports need. The other image
-     * attributes ({@code packages}, {@code extraTrees}, scripts) add to it; {@code format} does not
-     * apply (the configuration's {@code Format=} does). Empty: the image is described by the attributes.
+     * attributes ({@code packages}, {@code extraTrees}, scripts) add to it; {@code format} must stay at its
+     * default (the configuration's {@code Format=} decides). Empty: the image is described by the attributes.
      */
     String mkosiConfig() default "";
 
