@@ -134,6 +134,26 @@ class UserMkosiProjectIT {
     }
 
     @Test
+    void theDeclarationsTreesAndScriptsAddToTheProject() throws IOException {
+        Path tree = Files.createDirectories(work.resolve("annotation-tree/etc"));
+        Files.writeString(tree.resolve("bi-annotation-tree"), "from @BootImage extraTrees\n");
+        Path script = work.resolve("annotation.postinst");
+        Files.writeString(script, "#!/bin/sh\necho \"from @BootImage postInstallationScripts\" > \"$BUILDROOT/etc/bi-annotation-postinst\"\n");
+        Path base = Path.of("");
+        MachineRequest r = new MachineRequest(ImageSpec.of("debian", "bookworm"), Boot.NSPAWN, Transport.CONSOLE, null,
+                "UserMkosiProjectIT", new ProjectRequest(UserMkosiProject.at(base, project.toString()), "", "", false,
+                s -> s.withExtraTrees(base, tree.getParent().toString()).withPostInstallationScripts(base, script.toString()),
+                null));
+        Image image = FACTORY.image(r);
+        assertNotEquals(machine.info().image(), image.entry(), "the additions are part of the key");
+        assertEquals("from @BootImage extraTrees\n", Files.readString(image.directory().resolve("etc/bi-annotation-tree")));
+        assertEquals("from @BootImage postInstallationScripts\n",
+                Files.readString(image.directory().resolve("etc/bi-annotation-postinst")));
+        assertEquals("from mkosi.extra\n", Files.readString(image.directory().resolve("etc/bi-extra")), "the project's own files");
+        assertEquals(before, snapshot(project));
+    }
+
+    @Test
     void aChangedScriptOrModeIsANewImageOnTheSamePackageLayer() throws IOException {
         ProjectRecipe original = recipeOf(project);
         Path script = copy(FIXTURE, work.resolve("script"));
