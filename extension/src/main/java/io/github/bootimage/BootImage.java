@@ -51,11 +51,29 @@ import io.github.bootimage.junit.BootImageExtension;
 @ExtendWith(BootImageExtension.class)
 public @interface BootImage {
 
-    /** The distribution, by its mkosi name: debian, ubuntu, fedora, centos, rhel-ubi, arch, opensuse... */
-    String distro() default "debian";
+    /**
+     * The distribution, by its mkosi name: debian, ubuntu, fedora, centos, rhel-ubi, arch, opensuse...
+     * Empty means Debian for an image described by these attributes, and the configuration's own
+     * distribution for an image built from {@link #mkosiConfig()} (where a value that differs from the
+     * configuration's is an error).
+     */
+    String distro() default "";
 
-    /** The release; empty means the distribution's default (for Debian: bookworm). */
+    /**
+     * The release; empty means the distribution's default (for Debian: bookworm), or the configuration's
+     * own release for {@link #mkosiConfig()} (where a value that differs from it is an error).
+     */
     String release() default "";
+
+    /**
+     * An mkosi configuration directory of one's own, relative to the working directory like
+     * {@link #extraTrees()}: {@code "src/test/mkosi/web"}. mkosi builds it as it is ({@code mkosi.conf},
+     * {@code mkosi.conf.d/}, {@code mkosi.extra/}, scripts, {@code [Match]}, {@code Include=}), and
+     * bootimage adds, beside it and never into it, what booting and its transports need. The other image
+     * attributes ({@code packages}, {@code extraTrees}, scripts) add to it; {@code format} must stay at its
+     * default (the configuration's {@code Format=} decides). Empty: the image is described by the attributes.
+     */
+    String mkosiConfig() default "";
 
     /**
      * Packages to install besides those every bootable guest gets. An entry may be limited to one

@@ -16,4 +16,12 @@ public interface ImageBuilder {
      * @throws io.github.bootimage.ImageBuildException when the build fails
      */
     void build(ImageSpec spec, Path configDir, Path outputDir, Path logFile);
+
+    /**
+     * Builds the image of a recipe whose configuration was written to {@code configDir}; builders that
+     * only know generated configurations build that directory.
+     */
+    default void build(ImageSpec spec, ImageRecipe recipe, Path configDir, Path outputDir, Path logFile) {
+        build(spec, configDir, outputDir, logFile);
+    }
 }

@@ -100,7 +100,21 @@ public final class ImageCache {
 
     /** The entry directory a spec maps to (it may not exist yet). */
     public Path entryOf(ImageSpec spec) {
-        return root.resolve(entryName(spec, MkosiConfig.of(spec, mkosi).key()));
+        return entryOf(spec, recipe(spec));
+    }
+
+    /** The entry directory a recipe maps to (it may not exist yet). */
+    public Path entryOf(ImageSpec spec, ImageRecipe recipe) {
+        return root.resolve(entryName(spec, recipe.key()));
+    }
+
+    /** The mkosi version the cache builds with. */
+    public MkosiVersion mkosiVersion() {
+        return mkosi;
+    }
+
+    private ImageRecipe recipe(ImageSpec spec) {
+        return ImageRecipe.of(MkosiConfig.of(spec, mkosi));
     }
 
     private static String entryName(ImageSpec spec, String key) {
@@ -109,16 +123,20 @@ public final class ImageCache {
 
     /** The cached image for a spec, built now when it is not cached. */
     public Image resolve(ImageSpec spec) {
-        return resolve(spec, true).orElseThrow();
+        return resolve(spec, recipe(spec), true).orElseThrow();
     }
 
     /** The local cache's or the remote's image of a spec, without building: empty when neither has it. */
     public Optional<Image> fetch(ImageSpec spec) {
-        return resolve(spec, false);
+        return resolve(spec, recipe(spec), false);
     }
 
-    private Optional<Image> resolve(ImageSpec spec, boolean build) {
-        MkosiConfig config = MkosiConfig.of(spec, mkosi);
+    /** The cached image of a recipe (a user's own mkosi project), built now when it is not cached. */
+    public Image resolve(ImageSpec spec, ImageRecipe config) {
+        return resolve(spec, config, true).orElseThrow();
+    }
+
+    private Optional<Image> resolve(ImageSpec spec, ImageRecipe config, boolean build) {
         String key = config.key();
         String name = entryName(spec, key);
         Path entry = root.resolve(name);
@@ -206,7 +224,7 @@ public final class ImageCache {
         }
     }
 
-    private void build(ImageSpec spec, MkosiConfig config, String key, Path entry) throws IOException {
+    private void build(ImageSpec spec, ImageRecipe config, String key, Path entry) throws IOException {
         // Named with this JVM's pid, so a later run can tell a dead JVM's half-built leftovers.
         Path tmp = Files.createTempDirectory(root.resolve(".tmp"), entry.getFileName() + "-" + ProcessHandle.current().pid() + "-");
         boolean published = false;
@@ -215,7 +233,7 @@ public final class ImageCache {
             config.writeTo(configDir);
             Path log = tmp.resolve("build.log");
             try {
-                builder.build(spec, configDir, tmp, log);
+                builder.build(spec, config, configDir, tmp, log);
             } catch (ImageBuildException e) {
                 keepFailedLog(entry, log);
                 // The temporary directory goes away: point the message at the kept copy of the log.

@@ -45,12 +45,26 @@ public final class MkosiBuilder implements ImageBuilder {
 
     /** The mkosi command for a build. */
     public List<String> command(ImageSpec spec, Path configDir, Path outputDir) {
+        return command(spec, generated(), configDir, outputDir);
+    }
+
+    /**
+     * The recipe of a configuration directory written from a spec, for its mkosi arguments and package
+     * layer (callers that pass no recipe have written the directory already).
+     */
+    private static ImageRecipe generated() {
+        return ImageRecipe.of(null);
+    }
+
+    /** The mkosi command for a recipe's build. */
+    public List<String> command(ImageSpec spec, ImageRecipe recipe, Path configDir, Path outputDir) {
         // setpriv --pdeathsig: mkosi dies with the JVM thread that waits for it, even when the JVM is SIGKILLed.
-        List<String> cmd = new ArrayList<>(List.of("setpriv", "--pdeathsig", "KILL", "mkosi", "--directory", configDir.toString(),
-                "--output-dir", outputDir.toString(),
+        List<String> cmd = new ArrayList<>(List.of("setpriv", "--pdeathsig", "KILL", "mkosi"));
+        cmd.addAll(recipe.mkosiArguments(configDir));
+        cmd.addAll(List.of("--output-dir", outputDir.toString(),
                 "--package-cache-dir", cacheRoot.resolve("packages").resolve(spec.distro().name() + "-" + spec.release()).toString()));
         if (incremental) {
-            cmd.addAll(List.of("--cache-dir", incrementalDir(spec).toString(), "--incremental"));
+            cmd.addAll(List.of("--cache-dir", incrementalDir(spec, recipe).toString(), "--incremental"));
         }
         cmd.add("build");
         return cmd;
@@ -64,6 +78,12 @@ public final class MkosiBuilder implements ImageBuilder {
      */
     public Path incrementalDir(ImageSpec spec) {
         return cacheRoot.resolve("incremental").resolve(spec.distro().name() + "-" + spec.release() + "-" + packageLayerKey(spec));
+    }
+
+    /** mkosi's incremental cache for a recipe's package layer. */
+    public Path incrementalDir(ImageSpec spec, ImageRecipe recipe) {
+        return cacheRoot.resolve("incremental").resolve(spec.distro().name() + "-" + spec.release() + "-"
+                + recipe.packageLayerKey(spec));
     }
 
     static String packageLayerKey(ImageSpec spec) {
@@ -83,14 +103,19 @@ public final class MkosiBuilder implements ImageBuilder {
 
     @Override
     public void build(ImageSpec spec, Path configDir, Path outputDir, Path logFile) {
+        build(spec, generated(), configDir, outputDir, logFile);
+    }
+
+    @Override
+    public void build(ImageSpec spec, ImageRecipe recipe, Path configDir, Path outputDir, Path logFile) {
         runner.tools().require("mkosi", "to build the image " + spec.label());
-        List<String> cmd = command(spec, configDir, outputDir);
+        List<String> cmd = command(spec, recipe, configDir, outputDir);
         Path packages = cacheRoot.resolve("packages").resolve(spec.distro().name() + "-" + spec.release());
         ProcessRunner.Result r;
         BuildLog log = new BuildLog(logFile);
         try {
             Files.createDirectories(packages);
-            Files.createDirectories(incrementalDir(spec));
+            Files.createDirectories(incrementalDir(spec, recipe));
             LOG.log(System.Logger.Level.INFO, "Building image {0} with mkosi: {1}", spec.label(), String.join(" ", cmd));
             // One build per release at a time, across threads and JVMs: they share the package cache (mkosi runs
             // apt and dnf without their own locks) and, per package layer, mkosi's cached tree.
@@ -170,6 +195,29 @@ public final class MkosiBuilder implements ImageBuilder {
         }
     }
 
+    private static final Pattern RUNNING_SCRIPT = Pattern.compile("‣\\s+Running (\\S+) script (.+?)…?$");
+    private static final Pattern SCRIPT_EXIT = Pattern.compile("returned non-zero exit code (\\d+)");
+
+    /**
+     * The script that failed, as the host knows it ({@code /path/mkosi.postinst (postinstall script, exit code 3)}):
+     * mkosi announces each script by its host path, but reports its failure by its path inside the sandbox.
+     */
+    static java.util.Optional<String> failedScript(List<String> lines) {
+        String script = null;
+        for (String l : lines) {
+            java.util.regex.Matcher run = RUNNING_SCRIPT.matcher(l.strip());
+            if (run.find()) {
+                script = run.group(2) + " (" + run.group(1) + " script";
+                continue;
+            }
+            java.util.regex.Matcher exit = SCRIPT_EXIT.matcher(l);
+            if (script != null && exit.find()) {
+                return java.util.Optional.of(script + ", exit code " + exit.group(1) + ")");
+            }
+        }
+        return java.util.Optional.empty();
+    }
+
     /** The message of a failed build: command, exit code, the lines that explain it, the tail. */
     static String failureMessage(ImageSpec spec, ProcessRunner.Result r, Path logFile) {
         StringBuilder m = new StringBuilder("mkosi failed to build the image ").append(spec.label());
@@ -180,6 +228,7 @@ public final class MkosiBuilder implements ImageBuilder {
             m.append(" (exit code ").append(r.exitCode()).append(')');
         }
         m.append("\ncommand: ").append(r.commandLine().replaceFirst("^setpriv --pdeathsig KILL ", ""));
+        failedScript(r.lines()).ifPresent(s -> m.append("\nfailed script: ").append(s));
         List<String> why = r.lines().stream().filter(l -> EXPLAINS.matcher(l).find()).distinct().toList();
         if (!why.isEmpty()) {
             m.append("\nwhat went wrong:");

@@ -2,9 +2,11 @@ package io.github.bootimage.internal;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.function.UnaryOperator;
 
 import io.github.bootimage.BootImage;
 import io.github.bootimage.image.ImageSpec;
+import io.github.bootimage.image.UserMkosiProject;
 
 /** Turns a {@link BootImage} declaration into a machine request: the one conversion the extension and the runner share. */
 public final class Declarations {
@@ -18,8 +20,11 @@ public final class Declarations {
      * @throws IllegalArgumentException naming the attribute and the problem
      */
     public static MachineRequest request(BootImage a, String distro, String release, String owner) {
+        if (!a.mkosiConfig().isBlank()) {
+            return project(a, distro, release, true, owner);
+        }
         Path base = Path.of("").toAbsolutePath();
-        ImageSpec spec = ImageSpec.of(distro, release)
+        ImageSpec spec = ImageSpec.of(distro.isBlank() ? "debian" : distro, release)
                 .withPackages(a.packages())
                 .withFormat(a.format())
                 .withExtraTrees(base, a.extraTrees())
@@ -29,5 +34,37 @@ public final class Declarations {
                 .withBuildSources(base, a.buildSources());
         Duration timeout = a.bootTimeout().isBlank() ? null : Settings.duration("@BootImage bootTimeout", a.bootTimeout());
         return new MachineRequest(spec, a.boot(), a.transport(), timeout, owner);
+    }
+
+    /**
+     * The request of a declaration with its own distribution and release (not a matrix entry's): for an
+     * mkosi project, they are checked against the configuration instead of overriding it.
+     */
+    public static MachineRequest request(BootImage a, String owner) {
+        if (!a.mkosiConfig().isBlank()) {
+            return project(a, a.distro(), a.release(), false, owner);
+        }
+        return request(a, a.distro(), a.release(), owner);
+    }
+
+    private static MachineRequest project(BootImage a, String distro, String release, boolean override, String owner) {
+        Path base = Path.of("").toAbsolutePath();
+        UserMkosiProject project = UserMkosiProject.at(base, a.mkosiConfig());
+        if (a.format() != io.github.bootimage.ImageFormat.DIRECTORY) {
+            throw new IllegalArgumentException("@BootImage format = " + a.format() + " does not apply to mkosiConfig '"
+                    + a.mkosiConfig() + "': the configuration's Format= decides (Format=disk for a disk image booted in"
+                    + " qemu). Remove format from the declaration.");
+        }
+        UnaryOperator<ImageSpec> additions = s -> s.withPackages(a.packages())
+                .withExtraTrees(base, a.extraTrees())
+                .withPostInstallationScripts(base, a.postInstallationScripts())
+                .withBuildScripts(base, a.buildScripts())
+                .withBuildPackages(a.buildPackages())
+                .withBuildSources(base, a.buildSources());
+        // Validated now, against any distribution, so a bad entry fails as a declaration error.
+        ImageSpec placeholder = additions.apply(ImageSpec.of("debian", ""));
+        Duration timeout = a.bootTimeout().isBlank() ? null : Settings.duration("@BootImage bootTimeout", a.bootTimeout());
+        return new MachineRequest(placeholder, a.boot(), a.transport(), timeout, owner,
+                new ProjectRequest(project, distro, release, override, additions, null));
     }
 }

@@ -27,6 +27,10 @@ import io.github.bootimage.boot.RunningGuest;
 import io.github.bootimage.image.EntryUse;
 import io.github.bootimage.image.Image;
 import io.github.bootimage.image.ImageCache;
+import io.github.bootimage.image.ImageRecipe;
+import io.github.bootimage.image.ProjectSettings;
+import io.github.bootimage.image.UserMkosiProject;
+import io.github.bootimage.ImageBuildException;
 import io.github.bootimage.image.ImageSpec;
 import io.github.bootimage.image.MirrorCheck;
 import io.github.bootimage.image.MkosiBuilder;
@@ -150,23 +154,65 @@ public final class MachineFactory {
         return s;
     }
 
+    /**
+     * The request with its spec final: for an mkosi project, what mkosi resolves from it (remembered per
+     * project content, so an unchanged project does not run mkosi) with the declaration's additions.
+     *
+     * @throws ImageBuildException when mkosi rejects the configuration or it cannot boot
+     */
+    public MachineRequest resolve(MachineRequest request) {
+        ProjectRequest p = request.project();
+        if (p == null || p.settings() != null) {
+            return request;
+        }
+        ProjectSettings s = p.project().settings(tools, cache().mkosiVersion(), settings.cacheDir(),
+                p.override() ? p.distro() : null, p.override() ? p.release() : null);
+        ImageSpec spec;
+        try {
+            spec = p.project().spec(s, p.override() ? null : p.distro(), p.override() ? null : p.release(), p.additions());
+        } catch (IllegalArgumentException e) {
+            throw new ImageBuildException(e.getMessage(), e);
+        }
+        return new MachineRequest(spec, request.boot(), request.transport(), request.bootTimeout(), request.owner(),
+                p.withSettings(s));
+    }
+
+    /** The cache entry a request's image maps to (it may not exist yet), with the spec it is built from. */
+    public Path entryOf(MachineRequest request) {
+        MachineRequest r = resolve(request);
+        Boot boot = chooseBoot(r.boot(), r.spec());
+        Transport t = r.transport() == Transport.AUTO ? settings.transport() : r.transport();
+        ImageSpec spec = effectiveSpec(r.spec(), boot, t);
+        return r.project() == null ? cache().entryOf(spec) : cache().entryOf(spec, recipe(r, spec));
+    }
+
+    private ImageRecipe recipe(MachineRequest r, ImageSpec effective) {
+        return r.project().project().recipe(r.project().settings(), effective, cache().mkosiVersion());
+    }
+
+    private Image resolveImage(MachineRequest r, ImageSpec effective) {
+        return r.project() == null ? cache().resolve(effective) : cache().resolve(effective, recipe(r, effective));
+    }
+
     /** Builds (or finds) the image of a request without booting it. */
     public Image image(MachineRequest request) {
-        Boot boot = chooseBoot(request.boot(), request.spec());
-        Transport t = request.transport() == Transport.AUTO ? settings.transport() : request.transport();
-        return cache().resolve(effectiveSpec(request.spec(), boot, t));
+        MachineRequest r = resolve(request);
+        Boot boot = chooseBoot(r.boot(), r.spec());
+        Transport t = r.transport() == Transport.AUTO ? settings.transport() : r.transport();
+        return resolveImage(r, effectiveSpec(r.spec(), boot, t));
     }
 
     /** Builds or finds the image, boots it, and returns a machine whose transport answers. */
-    public DefaultMachine boot(MachineRequest request) {
+    public DefaultMachine boot(MachineRequest unresolved) {
+        MachineRequest request = resolve(unresolved);
         Boot boot = chooseBoot(request.boot(), request.spec());
         Transport requested = request.transport() == Transport.AUTO ? settings.transport() : request.transport();
         ImageSpec spec = effectiveSpec(request.spec(), boot, requested);
-        Image image = cache().resolve(spec);
+        Image image = resolveImage(request, spec);
         EntryUse use = EntryUse.acquire(image.entry());
         if (!ImageCache.isComplete(image.entry())) { // pruned between resolve and acquire: build it again
             use.close();
-            image = cache().resolve(spec);
+            image = resolveImage(request, spec);
             use = EntryUse.acquire(image.entry());
         }
         try {

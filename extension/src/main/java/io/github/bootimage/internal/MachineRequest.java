@@ -14,6 +14,19 @@ import io.github.bootimage.image.ImageSpec;
  * @param transport   the requested transport (AUTO allowed)
  * @param bootTimeout null for the configured default
  * @param owner       who asked, for logs and diagnostics (a test's display name)
+ * @param project     the declaration's own mkosi project, or null for an image described by attributes (then
+ *                    {@code spec} is final only once {@link MachineFactory#resolve} has read the project)
  */
-public record MachineRequest(ImageSpec spec, Boot boot, Transport transport, Duration bootTimeout, String owner) {
+public record MachineRequest(ImageSpec spec, Boot boot, Transport transport, Duration bootTimeout, String owner,
+                             ProjectRequest project) {
+
+    public MachineRequest(ImageSpec spec, Boot boot, Transport transport, Duration bootTimeout, String owner) {
+        this(spec, boot, transport, bootTimeout, owner, null);
+    }
+
+    /** What the request builds, for messages: the project directory or the spec's label. */
+    public String label() {
+        return project == null ? spec.label()
+                : project.settings() == null ? project.project().entry() : spec.label() + " from " + project.project().entry();
+    }
 }

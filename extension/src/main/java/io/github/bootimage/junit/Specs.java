@@ -15,7 +15,12 @@ final class Specs {
      * @throws org.junit.platform.commons.PreconditionViolationException naming the place and the problem
      */
     static MachineRequest request(BootImage a, String where, String owner) {
-        return request(a, a.distro(), a.release(), where, owner);
+        try {
+            return Declarations.request(a, owner);
+        } catch (IllegalArgumentException e) {
+            throw new org.junit.platform.commons.PreconditionViolationException(
+                    "Invalid @BootImage on " + where + ": " + e.getMessage(), e);
+        }
     }
 
     static MachineRequest request(BootImage a, String distro, String release, String where, String owner) {

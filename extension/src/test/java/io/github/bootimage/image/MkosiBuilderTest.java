@@ -94,4 +94,14 @@ class MkosiBuilderTest {
                 () -> MkosiVersion.detect(new ProcessRunner(new HostTools(dir.resolve("bin") + ":/usr/bin:/bin"))));
         assertTrue(e.getMessage().startsWith("mkosi 14 is too old: bootimage needs mkosi 24 or newer"), e.getMessage());
     }
+
+    @Test
+    void aFailedScriptIsNamedByItsHostPathWithItsExitCode() {
+        List<String> lines = List.of("‣  Running build script /src/p/mkosi.build…", "‣  Copying in extra file trees…",
+                "‣  Running postinstall script /src/p/mkosi.postinst…", "postinst: giving up",
+                "‣ \"/work/postinst final\" returned non-zero exit code 3.");
+        assertEquals("/src/p/mkosi.postinst (postinstall script, exit code 3)",
+                MkosiBuilder.failedScript(lines).orElseThrow());
+        assertTrue(MkosiBuilder.failedScript(List.of("E: Unable to locate package x")).isEmpty());
+    }
 }

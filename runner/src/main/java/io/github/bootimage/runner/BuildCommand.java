@@ -35,6 +35,11 @@ final class BuildCommand implements Callable<Integer> {
     @Option(names = "--boot", defaultValue = "AUTO", description = "auto, nspawn or qemu (qemu images get a kernel).")
     Boot boot;
 
+    @Option(names = "--mkosi-config", paramLabel = "DIR", description = {"Build an mkosi configuration directory of one's own"
+            + " as it is (with what booting needs added beside it).",
+            "DISTRO[:RELEASE] then overrides its distribution and release, like a @DistroMatrix entry."})
+    String mkosiConfig;
+
     @Option(names = "--tests", description = "Build the class-level images of the selected tests (--class, --package, --classpath).")
     boolean tests;
 
@@ -52,8 +57,17 @@ final class BuildCommand implements Callable<Integer> {
         Map<String, String> params = config.apply();
         MachineFactory f = config.factory();
         Set<MachineRequest> requests = new LinkedHashSet<>();
-        for (String s : specs) {
-            requests.add(ImageRequests.of(s, packages, boot, Transport.AUTO));
+        if (mkosiConfig != null) {
+            if (specs.isEmpty()) {
+                requests.add(ImageRequests.project(mkosiConfig, null, packages, boot, Transport.AUTO));
+            }
+            for (String s : specs) {
+                requests.add(ImageRequests.project(mkosiConfig, s, packages, boot, Transport.AUTO));
+            }
+        } else {
+            for (String s : specs) {
+                requests.add(ImageRequests.of(s, packages, boot, Transport.AUTO));
+            }
         }
         if (tests) {
             URLClassLoader loader = selection.loader();
@@ -82,7 +96,7 @@ final class BuildCommand implements Callable<Integer> {
                 ImageRequests.build(f, r, prefix, System.out);
             } catch (BootImageException | IllegalArgumentException e) {
                 failed++;
-                System.out.println(prefix + "FAILED " + r.spec().label() + ": " + e.getMessage());
+                System.out.println(prefix + "FAILED " + r.label() + ": " + e.getMessage());
             }
         }
         System.out.printf("%d image(s) ready, %d failed; cache %s%n", requests.size() - failed, failed, f.settings().cacheDir());

@@ -39,7 +39,110 @@ final class ImageRequests {
         if (a.isEmpty() && !matrix) {
             return Optional.empty();
         }
+        if (!matrix && !a.get().mkosiConfig().isBlank()) {
+            // the project's own distribution and release, whatever the column is called
+            return Optional.of(io.github.bootimage.internal.Declarations.request(a.get(), type.getSimpleName()));
+        }
         return Optional.of(of(a.orElse(DEFAULTS), label, type.getSimpleName()));
+    }
+
+    /**
+     * A request for an mkosi project directory from the command line, with a {@code distro[:release]}
+     * that overrides the configuration's (like a matrix entry), or null for the configuration's own.
+     */
+    static MachineRequest project(String dir, String label, List<String> packages, Boot boot, Transport transport) {
+        try {
+            return project(projectDeclaration(dir, packages, boot, transport), label);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(e.getMessage().replace("@BootImage mkosiConfig", "--mkosi-config"), e);
+        }
+    }
+
+    private static MachineRequest project(BootImage a, String label) {
+        if (label == null) {
+            return io.github.bootimage.internal.Declarations.request(a, "bootimage command line");
+        }
+        String[] dr = MatrixPlan.label(label).split(":", 2);
+        return io.github.bootimage.internal.Declarations.request(a, dr[0], dr[1], "bootimage command line");
+    }
+
+    private static BootImage projectDeclaration(String dir, List<String> packages, Boot boot, Transport transport) {
+        return new BootImage() {
+            @Override
+            public Class<? extends java.lang.annotation.Annotation> annotationType() {
+                return BootImage.class;
+            }
+
+            @Override
+            public String distro() {
+                return "";
+            }
+
+            @Override
+            public String release() {
+                return "";
+            }
+
+            @Override
+            public String mkosiConfig() {
+                return dir;
+            }
+
+            @Override
+            public String[] packages() {
+                return packages.toArray(String[]::new);
+            }
+
+            @Override
+            public Boot boot() {
+                return boot;
+            }
+
+            @Override
+            public Transport transport() {
+                return transport;
+            }
+
+            @Override
+            public io.github.bootimage.Lifecycle lifecycle() {
+                return DEFAULTS.lifecycle();
+            }
+
+            @Override
+            public io.github.bootimage.ImageFormat format() {
+                return DEFAULTS.format();
+            }
+
+            @Override
+            public String[] extraTrees() {
+                return new String[0];
+            }
+
+            @Override
+            public String[] postInstallationScripts() {
+                return new String[0];
+            }
+
+            @Override
+            public String[] buildScripts() {
+                return new String[0];
+            }
+
+            @Override
+            public String[] buildPackages() {
+                return new String[0];
+            }
+
+            @Override
+            public String[] buildSources() {
+                return new String[0];
+            }
+
+            @Override
+            public String bootTimeout() {
+                return "";
+            }
+        };
     }
 
     /** A request for {@code distro:release} with the declaration's other attributes. */
@@ -60,12 +163,13 @@ final class ImageRequests {
      *
      * @return the image
      */
-    static Image build(MachineFactory f, MachineRequest r, String prefix, PrintStream out) {
+    static Image build(MachineFactory f, MachineRequest unresolved, String prefix, PrintStream out) {
+        MachineRequest r = f.resolve(unresolved);
         Boot boot = f.chooseBoot(r.boot(), r.spec());
         Transport t = r.transport() == Transport.AUTO ? f.settings().transport() : r.transport();
         ImageSpec spec = f.effectiveSpec(r.spec(), boot, t);
-        Path entry = f.cache().entryOf(spec);
-        String what = spec.label() + (spec.packages().isEmpty() ? "" : " +" + String.join(",", spec.packages()))
+        Path entry = f.entryOf(r);
+        String what = r.label() + (spec.packages().isEmpty() ? "" : " +" + String.join(",", spec.packages()))
                 + (spec.kernel() ? " +kernel" : "") + (spec.ssh() ? " +ssh" : "");
         if (ImageCache.isComplete(entry)) {
             Image image = f.image(r);

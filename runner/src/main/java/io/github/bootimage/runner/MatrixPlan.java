@@ -30,6 +30,8 @@ import io.github.bootimage.image.Distro;
 public final class MatrixPlan {
     /** The column of classes that declare no class-level image. */
     public static final String HOST = "host";
+    /** The column of classes that build their own mkosi project, whose distribution the project decides. */
+    public static final String MKOSI = "mkosi-config";
 
     /**
      * One cell.
@@ -85,7 +87,8 @@ public final class MatrixPlan {
 
     static ClassInfo classInfo(Class<?> type, List<String> override) {
         Optional<BootImage> declared = AnnotationSupport.findAnnotation(type, BootImage.class);
-        String home = declared.map(a -> label(a.distro() + ":" + a.release())).orElse(HOST);
+        String home = declared.map(a -> !a.mkosiConfig().isBlank() && a.distro().isBlank() ? MKOSI
+                : label((a.distro().isBlank() ? "debian" : a.distro()) + ":" + a.release())).orElse(HOST);
         Optional<DistroMatrix> onClass = AnnotationSupport.findAnnotation(type, DistroMatrix.class);
         Set<String> matrix = new LinkedHashSet<>();
         if (onClass.isPresent()) {

@@ -24,8 +24,13 @@ import picocli.CommandLine.Parameters;
         description = {"Boot an image and run commands in it from stdin, one line at a time (sh -c).",
                 "End of input (Ctrl-D) or 'exit' stops the machine. Exit code: the last command's."})
 final class ShellCommand implements Callable<Integer> {
-    @Parameters(paramLabel = "DISTRO[:RELEASE]", defaultValue = "debian:bookworm", description = "The image (default debian:bookworm).")
+    @Parameters(paramLabel = "DISTRO[:RELEASE]", arity = "0..1", description = {"The image (default debian:bookworm).",
+            "With --mkosi-config: overrides the configuration's distribution and release, like a @DistroMatrix entry."})
     String spec;
+
+    @Option(names = "--mkosi-config", paramLabel = "DIR", description = "Boot an mkosi configuration directory of one's own,"
+            + " built as it is (with what booting needs added beside it).")
+    String mkosiConfig;
 
     @Option(names = "--packages", paramLabel = "PKG", split = ",", description = "Extra packages.")
     List<String> packages = new ArrayList<>();
@@ -41,7 +46,8 @@ final class ShellCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        var request = ImageRequests.of(spec, packages, boot, transport);
+        var request = mkosiConfig != null ? ImageRequests.project(mkosiConfig, spec, packages, boot, transport)
+                : ImageRequests.of(spec == null ? "debian:bookworm" : spec, packages, boot, transport);
         ImageRequests.build(config.factory(), request, "", System.err);
         boolean tty = System.console() != null;
         int last = 0;

@@ -169,7 +169,7 @@ final class TestCommand implements Callable<Integer> {
             }
             err.println(prefix + "running " + toRun.size() + " class(es)");
             var req = request(toRun.stream().map(n -> DiscoverySelectors.selectClass(loader, n)).toList(), params,
-                    distro.equals(MatrixPlan.HOST) ? null : distro);
+                    distro.equals(MatrixPlan.HOST) || distro.equals(MatrixPlan.MKOSI) ? null : distro);
             req.filters(columnFilter(distro, info));
             Path dir = reports.resolve(distro.replace(':', '-') + (sh == null ? "" : ".shard-" + sh[0] + "-of-" + sh[1]));
             Files.createDirectories(dir);
@@ -193,7 +193,9 @@ final class TestCommand implements Callable<Integer> {
         if (r.isEmpty()) {
             return true;
         }
-        Object key = List.of(r.get().spec(), r.get().boot(), r.get().transport());
+        var project = r.get().project();
+        Object key = List.of(r.get().spec(), r.get().boot(), r.get().transport(), project == null ? ""
+                : project.project().directory() + "|" + project.distro() + "|" + project.release() + "|" + project.override());
         String earlier = done.get(key);
         if (earlier != null) {
             if (!earlier.isEmpty()) {

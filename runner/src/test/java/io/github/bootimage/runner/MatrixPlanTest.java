@@ -1,6 +1,7 @@
 package io.github.bootimage.runner;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -51,6 +52,29 @@ class MatrixPlanTest {
             b.selectors(DiscoverySelectors.selectClass(c));
         }
         return LauncherFactory.create().discover(b.build());
+    }
+
+    @BootImage(mkosiConfig = "../samples/src/test/mkosi/web")
+    static class OwnProject {
+        @Test
+        void t() {
+        }
+    }
+
+    @BootImage(mkosiConfig = "../samples/src/test/mkosi/web", distro = "debian", release = "bookworm")
+    static class OwnProjectNamed {
+        @Test
+        void t() {
+        }
+    }
+
+    @Test
+    void anMkosiProjectRunsInItsOwnColumnUnlessItNamesItsDistribution() {
+        MatrixPlan p = MatrixPlan.of(discover(OwnProject.class, OwnProjectNamed.class), List.of());
+        assertEquals(List.of("debian:bookworm OwnProjectNamed", "mkosi-config OwnProject"), names(p.cells()));
+        var r = ImageRequests.forClass(OwnProject.class, MatrixPlan.MKOSI).orElseThrow();
+        assertEquals("../samples/src/test/mkosi/web", r.project().project().entry());
+        assertFalse(r.project().override(), "the column name does not override the project's distribution");
     }
 
     private static List<String> names(List<MatrixPlan.Cell> cells) {
