@@ -45,13 +45,14 @@ class QemuBootChoiceTest {
         MkosiConfig vmConf = MkosiConfig.of(vm, v);
         assertTrue(vmConf.mkosiConf().contains("Format=disk"), vmConf.mkosiConf());
         assertTrue(vmConf.mkosiConf().contains("KernelCommandLine=console=ttyS0 systemd.firstboot=off"), vmConf.mkosiConf());
-        assertTrue(vmConf.mkosiConf().contains("ExtraTrees=\n        vm:/"), vmConf.mkosiConf());
+        assertTrue(vmConf.mkosiConf().contains("ExtraTrees=\n        agent:/\n        vm:/"), vmConf.mkosiConf());
         String dropIn = vmConf.files().get("vm/usr/lib/systemd/system/serial-getty@ttyS0.service.d/bootimage-autologin.conf");
         assertTrue(dropIn.contains("--autologin root"), dropIn);
         assertTrue(dropIn.contains("-o '-f -p -- \\\\u'"), dropIn);
         MkosiConfig ctConf = MkosiConfig.of(ct, v);
         assertTrue(ctConf.mkosiConf().contains("Bootable=no"), ctConf.mkosiConf());
-        assertFalse(ctConf.mkosiConf().contains("ExtraTrees"), ctConf.mkosiConf());
+        assertTrue(ctConf.mkosiConf().contains("ExtraTrees=\n        agent:/\n"), ctConf.mkosiConf());
+        assertFalse(ctConf.mkosiConf().contains("vm:/"), ctConf.mkosiConf());
         assertTrue(ctConf.files().keySet().stream().noneMatch(k -> k.startsWith("vm/")), "nspawn images stay as they were");
     }
 }

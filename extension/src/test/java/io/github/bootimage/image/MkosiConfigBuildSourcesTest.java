@@ -42,6 +42,8 @@ class MkosiConfigBuildSourcesTest {
                         make
                 Autologin=yes
                 Bootable=no
+                ExtraTrees=
+                        agent:/
                 BuildScripts=
                         scripts/build-0-hello.build
                 BuildSources=
