@@ -10,7 +10,7 @@
 #
 # The repository is published atomically at OUT_DIR (built beside it, then renamed). It is made once
 # per set of inputs (this script and the Debian package versions apt offers): when OUT_DIR/.inputs
-# matches, nothing is done ("cached"). Downloaded .debs are kept in OUT_DIR.debs/.
+# matches (or, quicker, this script and apt's package lists are unchanged), nothing is done ("cached"). Downloaded .debs are kept in OUT_DIR.debs/.
 # Needs: apt, dpkg-deb, rpmbuild, rpmsign, createrepo_c, gpg (scripts/setup-host.sh installs them).
 set -euo pipefail
 
@@ -21,6 +21,10 @@ roots=(systemd bash coreutils util-linux dbus rpm login dash)
 # Dependencies Debian leaves implicit (its Essential set) or satisfies by maintainer scripts, which are not
 # carried over: /bin/sh for bash, /bin/login for util-linux's agetty.
 declare -A extra_requires=([bash]="dash" [util-linux]="login")
+# Left out, and dropped from every Requires: base-files (Debian's os-release and directories: the repository's
+# filesystem package stands in for it), and Debian's package manager and its /usr merge helpers, which have no
+# place in an image whose packages rpm manages.
+omit=(base-files dpkg usrmerge usr-is-merged)
 probe_version=1.2.3
 probe_release=4
 
@@ -34,6 +38,12 @@ flock 9
 
 debs=$out.debs
 mkdir -p "$debs/partial"
+# Quick check first: the same script and the same apt package lists give the same closure.
+quick=$( { sha256sum "$self"; stat -c '%n %s %Y' /var/lib/apt/lists/*_Packages* 2>/dev/null; } | sha256sum | cut -d' ' -f1)
+if [ -f "$out/.quick" ] && [ "$(cat "$out/.quick")" = "$quick" ] && [ -f "$out/repodata/repomd.xml.asc" ]; then
+  echo "make-rpm-repo.sh: cached at $out ($(ls "$out"/*.rpm | wc -l) packages)"
+  exit 0
+fi
 empty_status=$(mktemp)
 trap 'rm -f "$empty_status"' EXIT
 # apt resolves the closure as if nothing were installed (an empty status file), without recommends.
@@ -44,6 +54,7 @@ closure=$(apt-get -s "${apt_opts[@]}" install "${roots[@]}" 2>/dev/null | awk '/
 [ -n "$closure" ] || { echo "make-rpm-repo.sh: apt resolved no packages for: ${roots[*]} (is 'apt-get update' done?)" >&2; exit 1; }
 inputs=$( { sha256sum "$self" | cut -d' ' -f1; echo "$closure"; } | sha256sum | cut -d' ' -f1)
 if [ -f "$out/.inputs" ] && [ "$(cat "$out/.inputs")" = "$inputs" ] && [ -f "$out/repodata/repomd.xml.asc" ]; then
+  echo "$quick" > "$out/.quick"
   echo "make-rpm-repo.sh: cached at $out ($(ls "$out"/*.rpm | wc -l) packages)"
   exit 0
 fi
@@ -88,7 +99,7 @@ convert() {
     [ "$arch" = all ] && echo "BuildArch: noarch"
     echo "Requires: filesystem"
     for dep in $( { dpkg-deb -f "$deb" Pre-Depends; dpkg-deb -f "$deb" Depends; } | tr ',' '\n' \
-                  | sed -E 's/\|.*//; s/\(.*\)//; s/:any//; s/[[:space:]]//g' | grep -v '^$' | sort -u); do
+                  | sed -E 's/\|.*//; s/\(.*\)//; s/:any//; s/[[:space:]]//g' | grep -v '^$' | grep -vxF "${omit[@]/#/-e}" | sort -u); do
       echo "Requires: $dep"
     done
     for dep in ${extra_requires[$name]:-}; do echo "Requires: $dep"; done
@@ -206,10 +217,9 @@ chmod 755 %{buildroot}/usr/bin/bootimage-probe
 stage "building the project's own packages"
 export -f convert
 export work
-declare -p extra_requires rpm_defines > "$work/defs"
+declare -p extra_requires rpm_defines omit > "$work/defs"
 stage "rebuilding Debian packages as RPMs"
-# base-files would ship Debian's os-release and directories: the repository's filesystem package stands in for it.
-want=$(echo "$closure" | sed 's/=.*//' | grep -vx base-files)
+want=$(echo "$closure" | sed 's/=.*//' | grep -vxF "${omit[@]/#/-e}")
 for n in $want; do
   f=$(ls "$debs"/"${n}"_*.deb 2>/dev/null | sort -V | tail -n1)
   [ -n "$f" ] || { echo "make-rpm-repo.sh: apt did not download $n" >&2; exit 1; }
@@ -224,6 +234,7 @@ stage "indexing"
 createrepo_c -q --general-compress-type=gz "$work/repo"
 gpg --batch -q --yes --armor --local-user "$keyname" --detach-sign "$work/repo/repodata/repomd.xml"
 echo "$inputs" > "$work/repo/.inputs"
+echo "$quick" > "$work/repo/.quick"
 gpgconf --kill all 2>/dev/null || true
 
 old=""

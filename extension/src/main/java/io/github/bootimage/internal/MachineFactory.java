@@ -143,6 +143,10 @@ public final class MachineFactory {
         if (s.repositories() == null) {
             s = s.withRepositories(settings.repositories(s.distro().name()).orElse(null));
         }
+        if (s.repositories() != null) {
+            io.github.bootimage.image.RepositoryFile.read(s.repositories(), s.distro())
+                    .requireSigned(settings.allowUnsignedRepositories());
+        }
         return s;
     }
 
