@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the host tools bootimage needs on Debian 12 (bookworm) or 13 (trixie):
-# mkosi (bookworm-backports on 12), systemd-nspawn, qemu, and the helpers mkosi calls.
+# mkosi (bookworm-backports on 12), systemd-nspawn, qemu, the helpers mkosi calls, and the package
+# managers and keys that build every registered distribution (dnf, rpm, zypper, pacman, their keyrings).
 # Idempotent: a second run installs nothing new. Run as root (or through sudo).
 set -euo pipefail
 
@@ -14,9 +15,21 @@ if [ ! -r /etc/debian_version ]; then
   exit 1
 fi
 
+# Every package is named: the script works with APT::Install-Recommends "false" (mkosi's recommends are
+# what builds the other distributions, so they are listed here).
 need=(mkosi systemd-container qemu-system-x86 qemu-utils kmod e2fsprogs debian-archive-keyring
       openssh-client util-linux uidmap dosfstools mtools fdisk cpio zstd maven openjdk-17-jdk-headless
-      apt dpkg-dev)
+      apt dpkg-dev
+      # RPM distributions (Fedora, CentOS, RHEL and UBI, Alma, Rocky): dnf and rpm, and the keys mkosi looks
+      # for in /usr/share/distribution-gpg-keys
+      dnf rpm distribution-gpg-keys
+      # openSUSE: zypper; Arch: pacman and its keyring; Ubuntu: its archive keyring
+      zypper pacman-package-manager archlinux-keyring ubuntu-keyring
+      # the image tier's RPM repository (scripts/make-rpm-repo.sh): rpmbuild and rpmsign come with rpm
+      createrepo-c gnupg)
+# On Debian 12 these come from bookworm-backports (mkosi >= 24, a matching systemd-nspawn, and keys for
+# the current Fedora, CentOS and RHEL releases).
+backports=(mkosi systemd-container distribution-gpg-keys)
 missing=()
 for p in "${need[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -38,10 +51,12 @@ case "$major" in
       echo "deb $uri bookworm-backports main" > /etc/apt/sources.list.d/bootimage-backports.list
     fi
     apt-get update -qq
-    apt-get install -y -qq -t bookworm-backports mkosi systemd-container
-    apt-get install -y -qq "${missing[@]/mkosi/}" ;;
+    apt-get install -y -qq --no-install-recommends -t bookworm-backports "${backports[@]}"
+    rest=()
+    for p in "${missing[@]}"; do [[ " ${backports[*]} " == *" $p "* ]] || rest+=("$p"); done
+    if [ ${#rest[@]} -gt 0 ]; then apt-get install -y -qq --no-install-recommends "${rest[@]}"; fi ;;
   *)
     apt-get update -qq
-    apt-get install -y -qq "${missing[@]}" ;;
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" ;;
 esac
 echo "scripts/setup-host.sh: installed; mkosi $(mkosi --version | awk '{print $2}')"
