@@ -122,8 +122,24 @@ convert() {
       echo "\"$f\""
     done
   } > "$spec"
-  rpmbuild -bb "${rpm_defines[@]}" "$spec" > "$work/specs/$name.log" 2>&1 \
+  mkdir -p "$work/conv/$name"
+  rpmbuild -bb "${rpm_defines[@]}" --define "_rpmdir $work/conv/$name" "$spec" > "$work/specs/$name.log" 2>&1 \
     || { echo "make-rpm-repo.sh: rpmbuild failed for $deb:" >&2; tail -n 20 "$work/specs/$name.log" >&2; return 1; }
+}
+
+# A .deb rebuilt once per converter: the unsigned RPM is kept in $converted/<converter hash>/<deb name>/.
+convert_cached() {
+  local deb=$1 keep
+  keep=$converted/$(basename "$deb" .deb)
+  if [ ! -d "$keep" ]; then
+    convert "$deb" || return 1
+    local name
+    name=$(dpkg-deb -f "$deb" Package)
+    mkdir -p "$converted"
+    rm -rf "$keep.tmp.$$"
+    cp -r "$work/conv/$name" "$keep.tmp.$$" && mv "$keep.tmp.$$" "$keep"
+  fi
+  find "$keep" -name '*.rpm' -exec cp -t "$work/repo" {} +
 }
 
 own_package() {
@@ -159,6 +175,9 @@ printf "password required pam_unix.so nullok yescrypt\n" > etc/pam.d/common-pass
 printf "session required pam_unix.so\n" > etc/pam.d/common-session
 cp etc/pam.d/common-session etc/pam.d/common-session-noninteractive
 printf "/bin/sh\n/bin/bash\n/usr/bin/bash\n/bin/dash\n" > etc/shells
+# Where dnf (through mkosi) wrote the database; Debian'"'"'s rpm would look in ~/.rpmdb.
+mkdir -p etc/rpm
+printf "%%%%_dbpath /usr/lib/sysimage/rpm\n" > etc/rpm/macros.dbpath
 %files
 %defattr(-,root,root,-)
 %dir /bin
@@ -200,7 +219,9 @@ printf "/bin/sh\n/bin/bash\n/usr/bin/bash\n/bin/dash\n" > etc/shells
 %config(noreplace) /etc/group
 %attr(0640,root,root) %config(noreplace) /etc/shadow
 %config(noreplace) /etc/pam.d/common-*
-%config(noreplace) /etc/shells'
+%config(noreplace) /etc/shells
+%dir /etc/rpm
+/etc/rpm/macros.dbpath'
 own_package basesystem 11 1 'Requires: filesystem
 %description
 What mkosi installs first: the directory tree.
@@ -215,8 +236,9 @@ chmod 755 %{buildroot}/usr/bin/bootimage-probe
 /usr/bin/bootimage-probe'
 
 stage "building the project's own packages"
-export -f convert
-export work
+converted=$debs/converted-$( { declare -f convert; declare -p extra_requires omit; } | sha256sum | cut -c1-16)
+export -f convert convert_cached
+export work converted
 declare -p extra_requires rpm_defines omit > "$work/defs"
 stage "rebuilding Debian packages as RPMs"
 want=$(echo "$closure" | sed 's/=.*//' | grep -vxF "${omit[@]/#/-e}")
@@ -224,7 +246,7 @@ for n in $want; do
   f=$(ls "$debs"/"${n}"_*.deb 2>/dev/null | sort -V | tail -n1)
   [ -n "$f" ] || { echo "make-rpm-repo.sh: apt did not download $n" >&2; exit 1; }
   echo "$f"
-done | xargs -P "$(nproc)" -I{} bash -c 'source "$work/defs"; convert "$1"' _ {}
+done | xargs -P "$(nproc)" -I{} bash -c 'source "$work/defs"; convert_cached "$1"' _ {}
 
 stage "signing"
 find "$work/repo" -name '*.rpm' -exec mv -t "$work/repo" {} + 2>/dev/null || true
