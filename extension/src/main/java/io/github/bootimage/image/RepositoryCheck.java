@@ -29,7 +29,7 @@ final class RepositoryCheck {
         }
         RepositoryFile f = RepositoryFile.read(spec.repositories(), spec.distro());
         HttpClient client = HttpClient.newBuilder().connectTimeout(timeout).followRedirects(HttpClient.Redirect.NORMAL).build();
-        for (RepositoryFile.Repo r : f.repos()) {
+        for (RepositoryFile.Repo r : f.repos().stream().filter(r -> !r.optional()).toList()) {
             for (String base : r.urls()) {
                 if (!base.startsWith("http://") && !base.startsWith("https://")) {
                     continue;

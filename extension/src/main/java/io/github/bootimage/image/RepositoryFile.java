@@ -46,8 +46,12 @@ public final class RepositoryFile {
      * @param id       the section name, or a description of the stanza or line
      * @param urls     where it is (baseurl, URIs, Server), possibly empty for mirrorlist/metalink
      * @param signed   whether its packages are checked against a key
+     * @param optional whether the package manager goes on without it when it does not answer (dnf's skip_if_unavailable)
      */
-    public record Repo(String id, List<String> urls, boolean signed) {
+    public record Repo(String id, List<String> urls, boolean signed, boolean optional) {
+        Repo(String id, List<String> urls, boolean signed) {
+            this(id, urls, signed, false);
+        }
     }
 
     private final Path file;
@@ -306,7 +310,8 @@ public final class RepositoryFile {
                 continue;
             }
             boolean signed = truthy(m.getOrDefault("gpgcheck", "0")) && !m.getOrDefault("gpgkey", "").isBlank();
-            out.add(new Repo(s.getKey(), splitUrls(m.getOrDefault("baseurl", "")), signed));
+            out.add(new Repo(s.getKey(), splitUrls(m.getOrDefault("baseurl", "")), signed,
+                    truthy(m.getOrDefault("skip_if_unavailable", "0"))));
         }
         return out;
     }
