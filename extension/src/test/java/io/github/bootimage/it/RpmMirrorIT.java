@@ -59,7 +59,7 @@ class RpmMirrorIT {
                 case "bootimage.path" -> Optional.of("/usr/sbin");
                 default -> Optional.ofNullable(System.getProperty(k));
             }));
-            MachineRequest r = new MachineRequest(ImageSpec.of("fedora", "").withPackages("bootimage-probe"), Boot.NSPAWN,
+            MachineRequest r = new MachineRequest(ImageSpec.of("fedora", "").withPackages("rpm", "bootimage-probe"), Boot.NSPAWN,
                     Transport.CONSOLE, null, "RpmMirrorIT");
             try (DefaultMachine m = f.boot(r)) {
                 assertEquals("bootimage-probe-1.2.3-4.noarch", m.succeed("rpm", "-q", "bootimage-probe").strip());
