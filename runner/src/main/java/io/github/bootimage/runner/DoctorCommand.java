@@ -115,11 +115,13 @@ final class DoctorCommand implements Callable<Integer> {
             List<DistroHostSupport.Need> needs = new ArrayList<>(DistroHostSupport.tools(d, n -> tools.find(n).orElse(null)));
             DistroHostSupport.Need key = DistroHostSupport.key(d, d.defaultRelease(), Path.of("/"));
             boolean ok = needs.stream().allMatch(DistroHostSupport.Need::met);
-            System.out.printf("  %-20s %s%n", d.name() + ":" + d.defaultRelease(), ok ? "can build" : "CANNOT BUILD: tools missing");
+            String mirror = mirrors.get(d.name());
+            System.out.printf("  %-20s %s%n", d.name() + ":" + d.defaultRelease(), !ok ? "CANNOT BUILD: tools missing"
+                    : mirror.contains("UNREACHABLE") ? "ready to build, but its mirror does not answer" : "ready to build");
             System.out.printf("  %-20s tools %s%n", "", String.join(", ", needs.stream().map(DistroHostSupport.Need::describe).toList()));
             System.out.printf("  %-20s key   %s%n", "", key.met() ? "found " + key.found()
                     : "MISSING " + key.what() + " (apt-get install " + key.debPackage() + "; mkosi then fetches it over the network)");
-            System.out.printf("  %-20s mirror %s%n", "", mirrors.get(d.name()));
+            System.out.printf("  %-20s mirror %s%n", "", mirror);
         }
     }
 

@@ -129,16 +129,16 @@ class RunnerHostIT {
         assertTrue(kvm.find(), r::toString);
         assertTrue(kvm.group(1).startsWith("UNUSABLE: /dev/kvm opens, but a guest under -accel kvm fails: "), kvm.group(1));
         assertTrue(kvm.group(1).contains("qemu falls back to TCG (works: guest kernel started in "), kvm.group(1));
-        assertTrue(r.out().contains("  debian:bookworm      can build\n                       tools apt-get (/usr/bin/apt-get),"
+        assertTrue(r.out().contains("  debian:bookworm      ready to build\n                       tools apt-get (/usr/bin/apt-get),"
                 + " dpkg (/usr/bin/dpkg)\n                       key   found /usr/share/keyrings/debian-archive-keyring.gpg\n"
                 + "                       mirror http://deb.debian.org/debian/ answers\n"), r::toString);
         String fedora = Distro.of("fedora").defaultRelease();
-        assertTrue(r.out().contains("  fedora:" + fedora + "            can build\n                       tools dnf (/usr/bin/dnf),"
+        assertTrue(r.out().contains("  fedora:" + fedora + "            ready to build, but its mirror does not answer\n                       tools dnf (/usr/bin/dnf),"
                 + " rpm (/usr/bin/rpm)\n                       key   found /usr/share/distribution-gpg-keys/fedora/RPM-GPG-KEY-fedora-"
                 + fedora + "-primary\n                       mirror https://mirrors.fedoraproject.org/ UNREACHABLE: "), r::toString);
         assertTrue(r.out().contains("(set bootimage.mirror.fedora or bootimage.repositories.fedora)"), r::toString);
         for (Distro d : Distro.all()) {
-            assertTrue(r.out().contains("\n  " + String.format("%-20s", d.name() + ":" + d.defaultRelease()) + " can build\n"),
+            assertTrue(r.out().contains("\n  " + String.format("%-20s", d.name() + ":" + d.defaultRelease()) + " ready to build"),
                     () -> "setup-host.sh installs what " + d.name() + " needs: " + r);
         }
         assertTrue(r.out().contains("  dir                  " + RunnerSupport.cacheDir().toAbsolutePath().normalize() + "\n"), r::toString);
