@@ -15,10 +15,13 @@ if [ ! -r /etc/debian_version ]; then
   exit 1
 fi
 
+major=$(cut -d. -f1 /etc/debian_version)
+# A JDK that compiles for Java 17: Debian 12 ships 17; Debian 13 no longer does, and ships 21.
+case "$major" in 12|bookworm*) jdk=openjdk-17-jdk-headless ;; *) jdk=openjdk-21-jdk-headless ;; esac
 # Every package is named: the script works with APT::Install-Recommends "false" (mkosi's recommends are
 # what builds the other distributions, so they are listed here).
 need=(mkosi systemd-container qemu-system-x86 qemu-utils kmod e2fsprogs debian-archive-keyring
-      openssh-client util-linux uidmap dosfstools mtools fdisk cpio zstd maven openjdk-17-jdk-headless
+      openssh-client util-linux uidmap dosfstools mtools fdisk cpio zstd maven "$jdk"
       apt dpkg-dev
       # RPM distributions (Fedora, CentOS, RHEL and UBI, Alma, Rocky): dnf and rpm, and the keys mkosi looks
       # for in /usr/share/distribution-gpg-keys
@@ -40,7 +43,6 @@ if [ "$(dpkg-query -W -f='${Status}' mkosi 2>/dev/null)" = "install ok installed
 fi
 
 export DEBIAN_FRONTEND=noninteractive
-major=$(cut -d. -f1 /etc/debian_version)
 case "$major" in
   12|bookworm*)
     # mkosi >= 24 and a matching systemd come from bookworm-backports, on the host's own archive.
