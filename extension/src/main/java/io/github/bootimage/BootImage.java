@@ -54,7 +54,11 @@ public @interface BootImage {
     /** The distribution, by its mkosi name: debian, ubuntu, fedora, centos, rhel-ubi, arch, opensuse... */
     String distro() default "debian";
 
-    /** The release; empty means the distribution's default (for Debian: bookworm). */
+    /**
+     * The release; empty means the distribution's default (for Debian: bookworm; for an RPM distribution: the
+     * newest release whose key the host's distribution-gpg-keys holds). A release bootimage does not list
+     * builds anyway, with a warning.
+     */
     String release() default "";
 
     /**
