@@ -156,7 +156,13 @@ The directory tree, the accounts and the defaults every image of this repository
 %install
 mkdir -p %{buildroot}
 cd %{buildroot}
-mkdir -p bin sbin lib lib64 boot dev home media mnt opt proc root run srv sys tmp usr/bin usr/sbin usr/lib \
+# A merged /usr, as on Fedora and on Debian since 12: Debian 12 packages that ship /bin/bash land in
+# /usr/bin, and Debian 13 packages, which ship /usr only, find /lib64/ld-linux-x86-64.so.2.
+ln -s usr/bin bin
+ln -s usr/sbin sbin
+ln -s usr/lib lib
+ln -s usr/lib64 lib64
+mkdir -p boot dev home media mnt opt proc root run srv sys tmp usr/bin usr/sbin usr/lib usr/lib64 \
   usr/share usr/local var/lib var/log var/tmp var/cache var/spool etc/pam.d usr/lib/sysimage/rpm var/lib
 ln -s ../../usr/lib/sysimage/rpm var/lib/rpm
 cat > usr/lib/os-release <<EOF
@@ -180,10 +186,11 @@ mkdir -p etc/rpm
 printf "%%%%_dbpath /usr/lib/sysimage/rpm\n" > etc/rpm/macros.dbpath
 %files
 %defattr(-,root,root,-)
-%dir /bin
-%dir /sbin
-%dir /lib
-%dir /lib64
+/bin
+/sbin
+/lib
+/lib64
+%dir /usr/lib64
 %dir /boot
 %dir /dev
 %dir /home
