@@ -34,7 +34,8 @@ for r in "${releases[@]}"; do
   cfg=$work/cfg-$r root=$work/root-$r
   rm -rf "$root" "$cfg"
   mkdir -p "$cfg/pkgmngr/etc/apt/sources.list.d"
-  cat > "$cfg/pkgmngr/etc/apt/sources.list.d/debian.sources" <<EOF
+  # mkosi adds its own sources (with the debug archive) unless the tree has mkosi.sources.
+  cat > "$cfg/pkgmngr/etc/apt/sources.list.d/mkosi.sources" <<EOF
 Types: deb
 URIs: http://deb.debian.org/debian
 Suites: $r $r-updates
@@ -53,7 +54,7 @@ EOF
     || { echo "test-setup-host.sh: mkosi could not make the $r root: see $work/build-$r.log" >&2; exit 1; }
   # A fresh machine's apt configuration: its archive (mkosi's own sources name the debug archive), no recommends.
   rm -f "$root/etc/apt/sources.list.d/$r.sources"
-  cp "$cfg/pkgmngr/etc/apt/sources.list.d/debian.sources" "$root/etc/apt/sources.list.d/"
+  cp "$cfg/pkgmngr/etc/apt/sources.list.d/mkosi.sources" "$root/etc/apt/sources.list.d/debian.sources"
   echo 'APT::Install-Recommends "false";' > "$root/etc/apt/apt.conf.d/00-no-recommends"
   # --timezone=off: nspawn's bind-mounted /etc/localtime would make tzdata's postinst fail.
   if systemd-nspawn -q -D "$root" --register=no --keep-unit --timezone=off --bind-ro="$here:/scripts" \
