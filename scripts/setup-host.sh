@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs the host tools bootimage needs on Debian 12 (bookworm) or 13 (trixie):
-# mkosi (bookworm-backports on 12), systemd-nspawn, qemu, and the helpers mkosi calls; and, for
-# the shared image cache's tests and bench, Debian's docker-registry (an OCI distribution registry),
-# apache2-utils (htpasswd) and openssl, with the package's own service kept from ever running.
+# mkosi (bookworm-backports on 12), systemd-nspawn, qemu, the helpers mkosi calls, and the package
+# managers and keys that build every registered distribution (dnf, rpm, zypper, pacman, their keyrings);
+# and, for the shared image cache's tests and bench, Debian's docker-registry (an OCI distribution
+# registry), apache2-utils (htpasswd) and openssl, with the package's own service kept from ever running.
 # Idempotent: a second run installs nothing new. Run as root (or through sudo).
 set -euo pipefail
 
@@ -16,9 +17,26 @@ if [ ! -r /etc/debian_version ]; then
   exit 1
 fi
 
+major=$(cut -d. -f1 /etc/debian_version)
+# A JDK that compiles for Java 17: Debian 12 ships 17; Debian 13 no longer does, and ships 21.
+case "$major" in 12|bookworm*) jdk=openjdk-17-jdk-headless ;; *) jdk=openjdk-21-jdk-headless ;; esac
+# Every package is named: the script works with APT::Install-Recommends "false" (mkosi's recommends are
+# what builds the other distributions, so they are listed here).
 need=(mkosi systemd-container qemu-system-x86 qemu-utils kmod e2fsprogs debian-archive-keyring
-      openssh-client util-linux uidmap dosfstools mtools fdisk cpio zstd maven openjdk-17-jdk-headless
-      apt dpkg-dev docker-registry apache2-utils openssl libcap2-bin)
+      openssh-client util-linux uidmap dosfstools mtools fdisk cpio zstd maven "$jdk"
+      apt dpkg-dev
+      # RPM distributions (Fedora, CentOS, RHEL and UBI, Alma, Rocky): dnf and rpm, and the keys mkosi looks
+      # for in /usr/share/distribution-gpg-keys
+      dnf rpm distribution-gpg-keys
+      # openSUSE: zypper; Arch: pacman and its keyring; Ubuntu: its archive keyring
+      zypper pacman-package-manager archlinux-keyring ubuntu-keyring
+      # the image tier's RPM repository (scripts/make-rpm-repo.sh): rpmbuild and rpmsign come with rpm
+      createrepo-c gnupg
+      # the shared image cache's tests: a real OCI registry, htpasswd, certificates, file capabilities
+      docker-registry apache2-utils openssl libcap2-bin)
+# On Debian 12 these come from bookworm-backports (mkosi >= 24, a matching systemd-nspawn, and keys for
+# the current Fedora, CentOS and RHEL releases).
+backports=(mkosi systemd-container distribution-gpg-keys)
 
 # docker-registry's own service would serve an open registry on every interface (port 5000): the
 # tests start their own on 127.0.0.1. Mask the unit before the package arrives (systemd then never
@@ -53,7 +71,6 @@ finish() {
   keep_registry_service_off
 }
 trap finish EXIT
-
 missing=()
 for p in "${need[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -64,7 +81,6 @@ if [ "$(dpkg-query -W -f='${Status}' mkosi 2>/dev/null)" = "install ok installed
 fi
 
 export DEBIAN_FRONTEND=noninteractive
-major=$(cut -d. -f1 /etc/debian_version)
 case "$major" in
   12|bookworm*)
     # mkosi >= 24 and a matching systemd come from bookworm-backports, on the host's own archive.
@@ -75,10 +91,12 @@ case "$major" in
       echo "deb $uri bookworm-backports main" > /etc/apt/sources.list.d/bootimage-backports.list
     fi
     apt-get update -qq
-    apt-get install -y -qq -t bookworm-backports mkosi systemd-container
-    apt-get install -y -qq "${missing[@]/mkosi/}" ;;
+    apt-get install -y -qq --no-install-recommends -t bookworm-backports "${backports[@]}"
+    rest=()
+    for p in "${missing[@]}"; do [[ " ${backports[*]} " == *" $p "* ]] || rest+=("$p"); done
+    if [ ${#rest[@]} -gt 0 ]; then apt-get install -y -qq --no-install-recommends "${rest[@]}"; fi ;;
   *)
     apt-get update -qq
-    apt-get install -y -qq "${missing[@]}" ;;
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" ;;
 esac
 echo "scripts/setup-host.sh: installed; mkosi $(mkosi --version | awk '{print $2}')"

@@ -60,8 +60,10 @@ public @interface BootImage {
     String distro() default "";
 
     /**
-     * The release; empty means the distribution's default (for Debian: bookworm), or the configuration's
-     * own release for {@link #mkosiConfig()} (where a value that differs from it is an error).
+     * The release; empty means the distribution's default (for Debian: bookworm; for an RPM distribution: the
+     * newest release whose key the host's distribution-gpg-keys holds), or the configuration's own release for
+     * {@link #mkosiConfig()} (where a value that differs from it is an error). A release bootimage does not list
+     * builds anyway, with a warning.
      */
     String release() default "";
 
@@ -115,6 +117,15 @@ public @interface BootImage {
      * {@code "src/test/image/hello:hello"} as {@code $SRCDIR/hello}. Their content is part of the cache key.
      */
     String[] buildSources() default {};
+
+    /**
+     * A repository file that replaces the distribution's default repositories for this image, relative to the
+     * working directory like {@link #extraTrees()}: a dnf {@code .repo} file for Fedora and the other RPM
+     * distributions, an apt {@code .sources} (or {@code .list}) file for Debian and Ubuntu. In a {@code .repo}
+     * file, {@code baseurl=file:some/dir} names a repository directory on this host, which bootimage serves on
+     * 127.0.0.1 while mkosi runs. Empty keeps the defaults (or {@code bootimage.repositories.<distro>}).
+     */
+    String repositories() default "";
 
     /** Boot timeout such as {@code "90s"}, {@code "3m"} or {@code "PT90S"}; empty uses {@code bootimage.timeout.boot}. */
     String bootTimeout() default "";

@@ -12,7 +12,7 @@ import java.util.Optional;
  *
  * @param name            mkosi's name (and the name users write)
  * @param defaultRelease  used when a spec gives none
- * @param releases        releases bootimage accepts; others are rejected with this list
+ * @param releases        releases bootimage knows; others build too, with a warning
  * @param packageManager  dpkg, rpm or pacman
  * @param bootPackages    what every guest gets: systemd as init, a console login, the tools the
  *                        console protocol uses (bash, coreutils)
@@ -24,6 +24,10 @@ public record Distro(String name, String defaultRelease, List<String> releases, 
                      List<String> bootPackages, List<String> sshPackages, List<String> kernelPackages,
                      String mirrorProbe) {
 
+    private static final System.Logger LOG = System.getLogger(Distro.class.getName());
+    private static final java.util.regex.Pattern RELEASE = java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
+    /** Where distribution-gpg-keys installs the keys mkosi uses for RPM distributions. */
+    static final java.nio.file.Path KEYS = java.nio.file.Path.of("/usr/share/distribution-gpg-keys");
     private static final Map<String, Distro> REGISTRY = new LinkedHashMap<>();
 
     /** Common package names that differ across distributions: common name to per-family names. */
@@ -53,17 +57,17 @@ public record Distro(String name, String defaultRelease, List<String> releases, 
                 PackageManager.DPKG, List.of("systemd", "systemd-sysv", "dbus", "udev", "bash", "coreutils", "login"),
                 List.of("openssh-server"), List.of("linux-virtual", "initramfs-tools"),
                 "http://archive.ubuntu.com/ubuntu/"));
-        register(new Distro("fedora", "41", List.of("39", "40", "41", "42", "rawhide"), PackageManager.RPM,
+        register(new Distro("fedora", newestKeyed("fedora", "RPM-GPG-KEY-fedora-(\\d+)-primary", "41"), List.of("40", "41", "42", "43", "44", "rawhide"), PackageManager.RPM,
                 rpm, List.of("openssh-server"), List.of("kernel", "dracut", "systemd-networkd"), "https://mirrors.fedoraproject.org/"));
-        register(new Distro("centos", "9", List.of("9", "10"), PackageManager.RPM, rpm,
+        register(new Distro("centos", newestKeyed("centos", "RPM-GPG-KEY-CentOS-(\\d+)", "9"), List.of("9", "10"), PackageManager.RPM, rpm,
                 List.of("openssh-server"), List.of("kernel", "dracut"), "https://mirror.stream.centos.org/"));
-        register(new Distro("rhel-ubi", "9", List.of("8", "9"), PackageManager.RPM, rpm,
+        register(new Distro("rhel-ubi", newestKeyed("redhat", "RPM-GPG-KEY-redhat(\\d+)-release", "9"), List.of("8", "9"), PackageManager.RPM, rpm,
                 List.of("openssh-server"), List.of("kernel", "dracut"), "https://cdn-ubi.redhat.com/"));
-        register(new Distro("rhel", "9", List.of("8", "9", "10"), PackageManager.RPM, rpm,
+        register(new Distro("rhel", newestKeyed("redhat", "RPM-GPG-KEY-redhat(\\d+)-release", "9"), List.of("8", "9", "10"), PackageManager.RPM, rpm,
                 List.of("openssh-server"), List.of("kernel", "dracut"), "https://cdn.redhat.com/"));
-        register(new Distro("alma", "9", List.of("8", "9", "10"), PackageManager.RPM, rpm,
+        register(new Distro("alma", newestKeyed("alma", "RPM-GPG-KEY-AlmaLinux-(\\d+)", "9"), List.of("8", "9", "10"), PackageManager.RPM, rpm,
                 List.of("openssh-server"), List.of("kernel", "dracut"), "https://repo.almalinux.org/"));
-        register(new Distro("rocky", "9", List.of("8", "9"), PackageManager.RPM, rpm,
+        register(new Distro("rocky", newestKeyed("rocky", "RPM-GPG-KEY-Rocky-(\\d+)", "9"), List.of("8", "9"), PackageManager.RPM, rpm,
                 List.of("openssh-server"), List.of("kernel", "dracut"), "https://dl.rockylinux.org/"));
         register(new Distro("arch", "rolling", List.of("rolling"), PackageManager.PACMAN,
                 List.of("systemd", "bash", "coreutils", "dbus"), List.of("openssh"),
@@ -104,17 +108,49 @@ public record Distro(String name, String defaultRelease, List<String> releases, 
         return List.copyOf(REGISTRY.values());
     }
 
-    /** A release name checked against the known ones; empty means the default. */
+    /**
+     * A release name; empty means the default. A release the registry does not list is used as given, with a
+     * warning: the lists fall behind the distributions, and mkosi (or the mirror) is the judge.
+     *
+     * @throws IllegalArgumentException when the name cannot be a release (spaces, slashes)
+     */
     public String release(String release) {
         if (release == null || release.isBlank()) {
             return defaultRelease;
         }
         String r = release.strip();
-        if (!releases.contains(r)) {
-            throw new IllegalArgumentException("Unknown release '" + release + "' of distribution " + name
-                    + ". Known releases: " + String.join(", ", releases));
+        if (!RELEASE.matcher(r).matches()) {
+            throw new IllegalArgumentException("Malformed release '" + release + "' of distribution " + name
+                    + ": a release has letters, digits and . _ - only, such as " + String.join(", ", releases));
+        }
+        if (!releases.contains(r) && !r.equals(defaultRelease)) {
+            LOG.log(System.Logger.Level.WARNING, "Release ''{0}'' of {1} is not among the releases bootimage lists ({2});"
+                    + " building it anyway: mkosi and the mirror decide whether it exists", r, name, String.join(", ", releases));
         }
         return r;
+    }
+
+    /** Whether the registry lists the release (an unlisted one still builds). */
+    public boolean knows(String release) {
+        return releases.contains(release) || release.equals(defaultRelease);
+    }
+
+    /**
+     * The newest release whose key the installed distribution-gpg-keys holds (mkosi trusts those keys), or
+     * the fallback when the package is not installed.
+     */
+    static String newestKeyed(String dir, String keyPattern, String fallback) {
+        return newestKeyed(KEYS, dir, keyPattern, fallback);
+    }
+
+    static String newestKeyed(java.nio.file.Path keys, String dir, String keyPattern, String fallback) {
+        java.util.regex.Pattern p = java.util.regex.Pattern.compile(keyPattern);
+        try (var list = java.nio.file.Files.list(keys.resolve(dir))) {
+            return list.map(f -> p.matcher(f.getFileName().toString())).filter(java.util.regex.Matcher::matches)
+                    .map(m -> Integer.parseInt(m.group(1))).max(Integer::compare).map(String::valueOf).orElse(fallback);
+        } catch (java.io.IOException e) {
+            return fallback;
+        }
     }
 
     /** This distribution's name for a common package name, or the name itself when it has no mapping. */

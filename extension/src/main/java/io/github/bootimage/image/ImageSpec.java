@@ -15,7 +15,7 @@ import io.github.bootimage.ImageFormat;
  * A validated, normalised description of an image: everything that changes what mkosi builds.
  *
  * @param distro                  the distribution
- * @param release                 a known release of it
+ * @param release                 its release (one the registry lists, or any other, with a warning)
  * @param packages                packages for this distribution (prefixes resolved, common names mapped),
  *                                in the order given, without duplicates; the boot packages are added by
  *                                the configuration writer

@@ -42,6 +42,7 @@ public class MirrorCheck {
      */
     public void check(ImageSpec spec) {
         if (spec.repositories() != null) {
+            RepositoryCheck.check(spec, timeout);
             return;
         }
         String url = probeAddress(spec);

@@ -89,7 +89,7 @@ public final class MkosiBuilder implements ImageBuilder {
     static String packageLayerKey(ImageSpec spec) {
         String layer = spec.distro().name() + "\0" + spec.release() + "\0" + spec.format() + "\0" + spec.kernel() + "\0"
                 + String.join(",", spec.allPackages()) + "\0" + String.join(",", spec.buildPackages()) + "\0"
-                + spec.mirror() + "\0" + spec.repositories();
+                + spec.mirror() + "\0" + RepositoryFile.contentKey(spec);
         try {
             byte[] d = java.security.MessageDigest.getInstance("SHA-256").digest(layer.getBytes(java.nio.charset.StandardCharsets.UTF_8));
             return java.util.HexFormat.of().formatHex(d).substring(0, 12);
@@ -124,10 +124,12 @@ public final class MkosiBuilder implements ImageBuilder {
             try (var ch = java.nio.channels.FileChannel.open(packages.resolveSibling(packages.getFileName() + ".lock"),
                     java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE);
                  var fileLock = ch.lock()) {
-                r = runner.run(cmd, configDir, timeout, 400, line -> {
-                    LOG.log(System.Logger.Level.DEBUG, "[mkosi {0}] {1}", spec.label(), line);
-                    log.write(line);
-                });
+                try (var served = LocalRepositoryServer.serve(spec, configDir)) {
+                    r = runner.run(cmd, configDir, timeout, 400, line -> {
+                        LOG.log(System.Logger.Level.DEBUG, "[mkosi {0}] {1}", spec.label(), line);
+                        log.write(line);
+                    });
+                }
             } finally {
                 local.unlock();
                 log.close();
@@ -220,7 +222,9 @@ public final class MkosiBuilder implements ImageBuilder {
 
     /** The message of a failed build: command, exit code, the lines that explain it, the tail. */
     static String failureMessage(ImageSpec spec, ProcessRunner.Result r, Path logFile) {
-        StringBuilder m = new StringBuilder("mkosi failed to build the image ").append(spec.label());
+        StringBuilder m = new StringBuilder();
+        MissingPackage.explain(spec, r.lines()).ifPresent(why -> m.append(why).append('\n'));
+        m.append("mkosi failed to build the image ").append(spec.label());
         if (r.timedOut()) {
             m.append(": it was stopped after the build timeout of ").append(r.duration().toSeconds())
                     .append(" s (set bootimage.timeout.build to allow more)");

@@ -154,7 +154,11 @@ public final class MkosiConfig {
         if (spec.hasSshServer()) {
             out.put("sshd/etc/ssh/sshd_config.d/bootimage.conf", SSHD_KEYS_ONLY);
         }
-        if (repoFile != null) {
+        if (spec.repositories() != null) {
+            // Local directories become placeholders (served while mkosi runs) and local keys files of the tree.
+            RepositoryFile.read(spec.repositories(), spec.distro()).treeFiles(repoPath())
+                    .forEach((path, text) -> out.put("pkgmngr/" + path, text));
+        } else if (repoFile != null) {
             out.put("pkgmngr/" + repoPath(), repoFile);
         }
         return out;

@@ -32,6 +32,9 @@ public final class Declarations {
                 .withBuildScripts(base, a.buildScripts())
                 .withBuildPackages(a.buildPackages())
                 .withBuildSources(base, a.buildSources());
+        if (!a.repositories().isBlank()) {
+            spec = spec.withRepositories(repositoriesFile(base, a.repositories()));
+        }
         Duration timeout = a.bootTimeout().isBlank() ? null : Settings.duration("@BootImage bootTimeout", a.bootTimeout());
         return new MachineRequest(spec, a.boot(), a.transport(), timeout, owner);
     }
@@ -66,5 +69,15 @@ public final class Declarations {
         Duration timeout = a.bootTimeout().isBlank() ? null : Settings.duration("@BootImage bootTimeout", a.bootTimeout());
         return new MachineRequest(placeholder, a.boot(), a.transport(), timeout, owner,
                 new ProjectRequest(project, distro, release, override, additions, null));
+    }
+
+    private static Path repositoriesFile(Path base, String entry) {
+        Path p = base.resolve(entry.strip()).toAbsolutePath().normalize();
+        if (!java.nio.file.Files.isRegularFile(p)) {
+            throw new IllegalArgumentException("@BootImage repositories '" + entry + "' does not exist as a file (looked at " + p
+                    + "). Paths are relative to the working directory, the module's folder under Maven: give a dnf .repo"
+                    + " or an apt .sources file, or fix the path.");
+        }
+        return p;
     }
 }

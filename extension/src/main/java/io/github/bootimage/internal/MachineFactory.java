@@ -151,6 +151,16 @@ public final class MachineFactory {
         if (s.repositories() == null) {
             s = s.withRepositories(settings.repositories(s.distro().name()).orElse(null));
         }
+        var mirrorKey = settings.get("mirror." + s.distro().name() + ".key");
+        if (s.repositories() == null && mirrorKey.isPresent()) {
+            // A mirror signed with a key of one's own: bootimage writes the repository file (mkosi would use Fedora's key).
+            s = s.withRepositories(io.github.bootimage.image.MirrorRepositories.write(s, Path.of(mirrorKey.get()),
+                    settings.cacheDir().resolve("repositories")));
+        }
+        if (s.repositories() != null) {
+            io.github.bootimage.image.RepositoryFile.read(s.repositories(), s.distro())
+                    .requireSigned(settings.allowUnsignedRepositories());
+        }
         return s;
     }
 

@@ -103,6 +103,15 @@ public final class Settings {
         return get("repositories." + distro).map(Path::of);
     }
 
+    /** Whether repositories whose packages are not checked against a key may be used ({@code repositories.unsigned=allow}). */
+    public boolean allowUnsignedRepositories() {
+        String v = get("repositories.unsigned").orElse("refuse").toLowerCase(Locale.ROOT);
+        if (!v.equals("refuse") && !v.equals("allow")) {
+            throw bad("repositories.unsigned", v, "refuse or allow");
+        }
+        return v.equals("allow");
+    }
+
     /** Extra directories put in front of PATH when looking for host tools. */
     public Optional<String> path() {
         return get("path");

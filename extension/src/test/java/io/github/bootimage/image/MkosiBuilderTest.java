@@ -45,7 +45,10 @@ class MkosiBuilderTest {
         ImageBuildException e = assertThrows(ImageBuildException.class, () -> b.build(ImageSpec.of("debian", "bookworm"),
                 dir, dir.resolve("out"), dir.resolve("build.log")));
         String m = e.getMessage();
-        assertTrue(m.startsWith("mkosi failed to build the image debian:bookworm (exit code 100)"), m);
+        assertTrue(m.startsWith("Package 'no-such-package-xyz' is not in the default repositories of debian:bookworm: check"
+                + " the name in @BootImage packages (a 'distro:name' entry limits one to a distribution), or add a repository"
+                + " that has it (@BootImage repositories, bootimage.repositories.debian).\n"
+                + "mkosi failed to build the image debian:bookworm (exit code 100)"), m);
         assertTrue(m.contains("\ncommand: mkosi --directory " + dir), m);
         assertTrue(m.contains("what went wrong:\n  E: Unable to locate package no-such-package-xyz"), m);
         assertTrue(m.contains("full log: " + dir.resolve("build.log")), m);

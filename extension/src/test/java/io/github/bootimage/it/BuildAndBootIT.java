@@ -51,7 +51,10 @@ class BuildAndBootIT {
         ImageSpec spec = ImageSpec.of("debian", "bookworm").withPackages("no-such-package-bootimage");
         ImageBuildException e = assertThrows(ImageBuildException.class, () -> factory.cache().resolve(spec));
         String m = e.getMessage();
-        assertTrue(m.startsWith("mkosi failed to build the image debian:bookworm (exit code"), m);
+        assertTrue(m.startsWith("Package 'no-such-package-bootimage' is not in the default repositories of debian:bookworm:"
+                + " check the name in @BootImage packages (a 'distro:name' entry limits one to a distribution), or add a"
+                + " repository that has it (@BootImage repositories, bootimage.repositories.debian).\n"
+                + "mkosi failed to build the image debian:bookworm (exit code"), m);
         assertTrue(m.contains("\ncommand: mkosi --directory "), m);
         assertTrue(m.contains("Unable to locate package no-such-package-bootimage"), m);
         assertFalse(Files.exists(factory.cache().entryOf(spec)), "nothing half-written is left in the cache");

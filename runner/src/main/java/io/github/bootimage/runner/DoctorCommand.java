@@ -17,6 +17,7 @@ import java.util.concurrent.TimeUnit;
 import io.github.bootimage.boot.HostCapabilities;
 import io.github.bootimage.boot.NspawnBackend;
 import io.github.bootimage.image.Distro;
+import io.github.bootimage.image.DistroHostSupport;
 import io.github.bootimage.image.MirrorCheck;
 import io.github.bootimage.internal.Settings;
 import io.github.bootimage.process.HostTools;
@@ -27,7 +28,8 @@ import picocli.CommandLine.Option;
 
 /** {@code bootimage doctor}: what this host can do, and why not. */
 @Command(name = "doctor", mixinStandardHelpOptions = true,
-        description = {"Check the host: tools and versions, root, nspawn, KVM (by booting a kernel), mirrors, cache.",
+        description = {"Check the host: tools and versions, root, nspawn, KVM (by booting a kernel), per distribution its"
+                + " build tools, archive key and mirror, cache.",
                 "Exit code 1 when images cannot be built or booted at all here."})
 final class DoctorCommand implements Callable<Integer> {
     @Mixin
@@ -69,8 +71,8 @@ final class DoctorCommand implements Callable<Integer> {
         String kvm = kvm(tools, settings.cacheDir());
         line("kvm", kvm);
         fatal |= nspawn != null && tools.find("qemu-system-x86_64").isEmpty();
-        System.out.println("mirrors");
-        mirrors(settings);
+        System.out.println("distributions (build tools, archive key, mirror)");
+        distributions(settings, tools);
         System.out.println("cache");
         Path root = settings.cacheDir();
         line("dir", root + (Files.isDirectory(root) ? "" : " (does not exist yet)"));
@@ -118,7 +120,24 @@ final class DoctorCommand implements Callable<Integer> {
                 + (tcg.usable() ? "works: " + tcg.detail() : "also failing: " + tcg.detail()) + "; kernel " + k.get() + ")";
     }
 
-    private void mirrors(Settings settings) throws InterruptedException {
+    /** Per registered distribution: the tools mkosi runs, the key it checks packages with, and the mirror. */
+    private void distributions(Settings settings, HostTools tools) throws InterruptedException {
+        Map<String, String> mirrors = mirrors(settings);
+        for (Distro d : Distro.all()) {
+            List<DistroHostSupport.Need> needs = new ArrayList<>(DistroHostSupport.tools(d, n -> tools.find(n).orElse(null)));
+            DistroHostSupport.Need key = DistroHostSupport.key(d, d.defaultRelease(), Path.of("/"));
+            boolean ok = needs.stream().allMatch(DistroHostSupport.Need::met);
+            String mirror = mirrors.get(d.name());
+            System.out.printf("  %-20s %s%n", d.name() + ":" + d.defaultRelease(), !ok ? "CANNOT BUILD: tools missing"
+                    : mirror.contains("UNREACHABLE") ? "ready to build, but its mirror does not answer" : "ready to build");
+            System.out.printf("  %-20s tools %s%n", "", String.join(", ", needs.stream().map(DistroHostSupport.Need::describe).toList()));
+            System.out.printf("  %-20s key   %s%n", "", key.met() ? "found " + key.found()
+                    : "MISSING " + key.what() + " (apt-get install " + key.debPackage() + "; mkosi then fetches it over the network)");
+            System.out.printf("  %-20s mirror %s%n", "", mirror);
+        }
+    }
+
+    private Map<String, String> mirrors(Settings settings) throws InterruptedException {
         MirrorCheck check = new MirrorCheck(Duration.ofSeconds(4));
         Map<String, String> result = new ConcurrentHashMap<>();
         ExecutorService pool = Executors.newFixedThreadPool(6);
@@ -131,12 +150,13 @@ final class DoctorCommand implements Callable<Integer> {
         }
         pool.shutdown();
         pool.awaitTermination(30, TimeUnit.SECONDS);
-        List<String> names = new ArrayList<>();
-        Distro.all().forEach(d -> names.add(d.name()));
-        for (String n : names) {
-            line(n, result.getOrDefault(n, "no answer in 30 s") + (result.getOrDefault(n, "").contains("UNREACHABLE")
-                    ? " (set bootimage.mirror." + n + ")" : ""));
+        Map<String, String> out = new java.util.LinkedHashMap<>();
+        for (Distro d : Distro.all()) {
+            String n = d.name();
+            out.put(n, result.getOrDefault(n, "no answer in 30 s") + (result.getOrDefault(n, "").contains("UNREACHABLE")
+                    ? " (set bootimage.mirror." + n + " or bootimage.repositories." + n + ")" : ""));
         }
+        return out;
     }
 
     private static void line(String key, String value) {

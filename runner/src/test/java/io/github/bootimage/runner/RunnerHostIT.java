@@ -21,6 +21,7 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import io.github.bootimage.image.Distro;
 import io.github.bootimage.image.ImageCache;
 import io.github.bootimage.runner.RunnerSupport.Result;
 
@@ -128,9 +129,18 @@ class RunnerHostIT {
         assertTrue(kvm.find(), r::toString);
         assertTrue(kvm.group(1).startsWith("UNUSABLE: /dev/kvm opens, but a guest under -accel kvm fails: "), kvm.group(1));
         assertTrue(kvm.group(1).contains("qemu falls back to TCG (works: guest kernel started in "), kvm.group(1));
-        assertTrue(r.out().contains("  debian               http://deb.debian.org/debian/ answers\n"), r::toString);
-        assertTrue(r.out().contains("  fedora               https://mirrors.fedoraproject.org/ UNREACHABLE: "), r::toString);
-        assertTrue(r.out().contains("(set bootimage.mirror.fedora)"), r::toString);
+        assertTrue(r.out().contains("  debian:bookworm      ready to build\n                       tools apt-get (/usr/bin/apt-get),"
+                + " dpkg (/usr/bin/dpkg)\n                       key   found /usr/share/keyrings/debian-archive-keyring.gpg\n"
+                + "                       mirror http://deb.debian.org/debian/ answers\n"), r::toString);
+        String fedora = Distro.of("fedora").defaultRelease();
+        assertTrue(r.out().contains("  fedora:" + fedora + "            ready to build, but its mirror does not answer\n                       tools dnf (/usr/bin/dnf),"
+                + " rpm (/usr/bin/rpm)\n                       key   found /usr/share/distribution-gpg-keys/fedora/RPM-GPG-KEY-fedora-"
+                + fedora + "-primary\n                       mirror https://mirrors.fedoraproject.org/ UNREACHABLE: "), r::toString);
+        assertTrue(r.out().contains("(set bootimage.mirror.fedora or bootimage.repositories.fedora)"), r::toString);
+        for (Distro d : Distro.all()) {
+            assertTrue(r.out().contains("\n  " + String.format("%-20s", d.name() + ":" + d.defaultRelease()) + " ready to build"),
+                    () -> "setup-host.sh installs what " + d.name() + " needs: " + r);
+        }
         assertTrue(r.out().contains("  dir                  " + RunnerSupport.cacheDir().toAbsolutePath().normalize() + "\n"), r::toString);
         assertTrue(r.out().matches("(?s).*\n  size +\\d+\\.\\d [KMG]iB in \\d+ image\\(s\\).*"), r::toString);
     }

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Checks scripts/setup-host.sh on a fresh Debian 12 and a fresh Debian 13 with APT::Install-Recommends
+# "false": mkosi makes a minimal root of each release (apt, ca-certificates), systemd-nspawn runs the
+# set-up script in it, then checks that the tools and keys of every registered distribution are there,
+# and that a second run installs nothing. Run as root on a host set up by scripts/setup-host.sh.
+#
+#   scripts/test-setup-host.sh [RELEASE...]      (default: bookworm trixie)
+#
+# Work happens in /var/tmp/bootimage-setup-host-test/ (package caches are kept there for a second run;
+# the roots are removed at the end). Downloads a few hundred MB per release from deb.debian.org.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+work=/var/tmp/bootimage-setup-host-test
+if [ $# -gt 0 ]; then releases=("$@"); else releases=(bookworm trixie); fi
+mkdir -p "$work"
+
+cat > "$work/check.sh" <<'CHECK'
+set -u
+apt-config dump | grep -q "APT::Install-Recommends \"false\"" || { echo "recommends are not off"; exit 1; }
+bad=0
+for t in mkosi systemd-nspawn dnf rpm rpmbuild rpmsign zypper pacman createrepo_c gpg apt-get qemu-system-x86_64 mvn java; do
+  command -v "$t" >/dev/null || { echo "MISSING tool $t"; bad=1; }
+done
+for k in /usr/share/keyrings/debian-archive-keyring.gpg /usr/share/keyrings/ubuntu-archive-keyring.gpg \
+         /usr/share/keyrings/archlinux.gpg; do
+  [ -f "$k" ] || { echo "MISSING key $k"; bad=1; }
+done
+ls /usr/share/distribution-gpg-keys/fedora/RPM-GPG-KEY-fedora-*-primary >/dev/null 2>&1 || { echo "MISSING Fedora keys"; bad=1; }
+exit $bad
+CHECK
+
+status=0
+for r in "${releases[@]}"; do
+  cfg=$work/cfg-$r root=$work/root-$r
+  rm -rf "$root" "$cfg"
+  mkdir -p "$cfg/pkgmngr/etc/apt/sources.list.d"
+  # mkosi adds its own sources (with the debug archive) unless the tree has mkosi.sources.
+  cat > "$cfg/pkgmngr/etc/apt/sources.list.d/mkosi.sources" <<EOF
+Types: deb
+URIs: http://deb.debian.org/debian
+Suites: $r $r-updates
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+
+Types: deb
+URIs: http://deb.debian.org/debian-security
+Suites: $r-security
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+EOF
+  printf '[Distribution]\nDistribution=debian\nRelease=%s\nPackageManagerTrees=pkgmngr\n\n[Output]\nFormat=directory\nOutput=root-%s\n\n[Content]\nPackages=\n        apt\n        ca-certificates\nBootable=no\n' "$r" "$r" > "$cfg/mkosi.conf"
+  echo "test-setup-host.sh: making a Debian $r root"
+  (cd "$cfg" && mkosi --output-dir "$work" --package-cache-dir "$work/packages-$r" build > "$work/build-$r.log" 2>&1) \
+    || { echo "test-setup-host.sh: mkosi could not make the $r root: see $work/build-$r.log" >&2; exit 1; }
+  # A fresh machine's apt configuration: its archive (mkosi's own sources name the debug archive), no recommends.
+  rm -f "$root/etc/apt/sources.list.d/$r.sources"
+  cp "$cfg/pkgmngr/etc/apt/sources.list.d/mkosi.sources" "$root/etc/apt/sources.list.d/debian.sources"
+  echo 'APT::Install-Recommends "false";' > "$root/etc/apt/apt.conf.d/00-no-recommends"
+  # --timezone=off: nspawn's bind-mounted /etc/localtime would make tzdata's postinst fail.
+  if systemd-nspawn -q -D "$root" --register=no --keep-unit --timezone=off --bind-ro="$here:/scripts" \
+      --bind-ro="$work/check.sh:/check.sh" \
+      bash -c "bash /scripts/setup-host.sh && bash /check.sh && bash /scripts/setup-host.sh" \
+      < /dev/null > "$work/setup-$r.log" 2>&1 \
+      && grep -q "all host tools present" "$work/setup-$r.log"; then
+    echo "test-setup-host.sh: Debian $r: PASS ($(grep -m1 'installed; mkosi' "$work/setup-$r.log"))"
+  else
+    echo "test-setup-host.sh: Debian $r: FAIL, see $work/setup-$r.log:" >&2
+    tail -n 15 "$work/setup-$r.log" >&2
+    status=1
+  fi
+  rm -rf "$root" "$cfg"
+done
+exit $status
