@@ -89,6 +89,11 @@ final class ImageRequests {
             }
 
             @Override
+            public String repositories() {
+                return "";
+            }
+
+            @Override
             public String[] packages() {
                 return packages.toArray(String[]::new);
             }
