@@ -45,7 +45,8 @@ class SeedCommandTest {
                 + "\n[Content]\n"
                 + "Packages=\n        systemd\n        util-linux\n        bash\n        coreutils\n        dbus\n        rpm\n"
                 + "Autologin=yes\n"
-                + "Bootable=no\n", conf);
+                + "Bootable=no\n"
+                + "ExtraTrees=\n        agent:/\n", conf);
 
         Map<String, String> generated = settings(conf);
         for (var e : SEED.entrySet()) {
@@ -64,6 +65,8 @@ class SeedCommandTest {
         extras.put("Packages", "dbus");
         // nspawn boots a directory: no kernel, no boot loader (UBI ships no kernel anyway).
         extras.put("Bootable", "no");
+        // The bootimage agent and its service: the transport's commands travel on a channel of their own.
+        extras.put("ExtraTrees", "agent:/");
         Map<String, String> added = new LinkedHashMap<>();
         for (var e : generated.entrySet()) {
             String seed = SEED.get(e.getKey());
