@@ -116,6 +116,7 @@ public final class RegistryFailure extends Exception {
             return "";
         }
         String s = m.strip().replaceAll("\\s+", " ");
-        return s.length() > 300 ? s.substring(0, 300) + "..." : s;
+        // The registry's own detail (such as "no space left on device") comes last: keep both ends.
+        return s.length() > 600 ? s.substring(0, 300) + " ... " + s.substring(s.length() - 300) : s;
     }
 }
