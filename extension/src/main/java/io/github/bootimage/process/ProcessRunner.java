@@ -63,12 +63,32 @@ public final class ProcessRunner {
     /** Runs a command to completion (or until the timeout kills it). */
     public Result run(List<String> command, Path workdir, Duration timeout, int keepLines, Consumer<String> lineSink)
             throws IOException {
-        String program = command.get(0);
-        if (program.indexOf('/') < 0) {
-            // Resolve on our PATH, not the JVM's: tests and bootimage.path put other tools first.
-            program = tools.find(program).map(Path::toString).orElse(program);
+        return run(command, workdir, timeout, keepLines, lineSink, false);
+    }
+
+    /**
+     * Runs a command that starts a tree of processes (mkosi: bubblewrap, apt, dpkg, dnf...) under the
+     * tree guard ({@code tree-guard.py}): whether the command ends, times out, or the JVM thread
+     * that started it dies (SIGKILL included), nothing it started is left running.
+     */
+    public Result runTree(List<String> command, Path workdir, Duration timeout, int keepLines, Consumer<String> lineSink)
+            throws IOException {
+        return run(command, workdir, timeout, keepLines, lineSink, true);
+    }
+
+    private Result run(List<String> command, Path workdir, Duration timeout, int keepLines, Consumer<String> lineSink,
+                       boolean guardTree) throws IOException {
+        String program = resolve(command.get(0));
+        CommandLine cl;
+        if (guardTree) {
+            cl = new CommandLine(resolve("python3"));
+            cl.addArgument("-c", false);
+            cl.addArgument(treeGuard(), false);
+            cl.addArgument(Long.toString(ProcessHandle.current().pid()), false);
+            cl.addArgument(program, false);
+        } else {
+            cl = new CommandLine(program);
         }
-        CommandLine cl = new CommandLine(program);
         for (String a : command.subList(1, command.size())) {
             cl.addArgument(a, false);
         }
@@ -111,6 +131,30 @@ public final class ProcessRunner {
         }
         return new Result(List.copyOf(command), code, lines, watchdog.killedProcess(),
                 Duration.ofNanos(System.nanoTime() - start));
+    }
+
+    private String resolve(String program) {
+        // Resolve on our PATH, not the JVM's: tests and bootimage.path put other tools first.
+        return program.indexOf('/') < 0 ? tools.find(program).map(Path::toString).orElse(program) : program;
+    }
+
+    private static volatile String treeGuard;
+
+    /** The tree guard's Python source, passed with {@code python3 -c} so no file has to be written. */
+    static String treeGuard() {
+        String g = treeGuard;
+        if (g == null) {
+            try (var in = ProcessRunner.class.getResourceAsStream("tree-guard.py")) {
+                if (in == null) {
+                    throw new IllegalStateException("tree-guard.py is missing from bootimage's jar");
+                }
+                g = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+            treeGuard = g;
+        }
+        return g;
     }
 
     private static LogOutputStream lines(Consumer<String> sink) {
