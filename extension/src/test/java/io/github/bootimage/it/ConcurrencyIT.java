@@ -127,6 +127,11 @@ class ConcurrencyIT {
         for (String l; (l = reader.readLine()) != null && !l.equals("BUILDING"); ) {
             // wait until mkosi starts
         }
+        // The build may first wait for the release's package cache, which another build can hold: wait for mkosi
+        // itself, then let it get going.
+        org.awaitility.Awaitility.await("mkosi runs under the child JVM").atMost(java.time.Duration.ofMinutes(15))
+                .pollInterval(java.time.Duration.ofMillis(200))
+                .until(() -> child.toHandle().descendants().anyMatch(p -> p.info().commandLine().orElse("").contains("mkosi")));
         Thread.sleep(3000);
         List<Long> mkosi = child.toHandle().descendants().map(ProcessHandle::pid).toList();
         assertFalse(mkosi.isEmpty(), "mkosi runs under the child JVM");
