@@ -5,7 +5,7 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.Objects;
 
-import io.github.bootimage.internal.Texts;
+import io.github.bootimage.runtime.Texts;
 
 /**
  * The outcome of a command run in a guest. A non-zero exit code is a result, not an exception.

@@ -31,9 +31,6 @@ public final class KvmSupport {
     /** How long the probe waits for the kernel's first output under KVM. */
     public static final int PROBE_SECONDS = 10;
 
-    /** The state shared by the backends of this JVM. */
-    public static final KvmSupport SHARED = new KvmSupport(Path.of("/dev/kvm"));
-
     private final Path device;
     private volatile Boolean works;
     private volatile String reason = "not tried yet";

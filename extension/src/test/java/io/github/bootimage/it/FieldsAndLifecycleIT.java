@@ -40,7 +40,7 @@ class FieldsAndLifecycleIT {
         assertNotNull(fresh);
         assertNotEquals(shared.name(), fresh.name());
         freshNames.add(fresh.name());
-        pids.addAll(((io.github.bootimage.internal.DefaultMachine) fresh).guest().processes());
+        pids.addAll(((io.github.bootimage.runtime.DefaultMachine) fresh).guest().processes());
         fresh.succeed("touch", "/root/written-by-test-1");
     }
 

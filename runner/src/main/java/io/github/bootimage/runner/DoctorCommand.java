@@ -19,7 +19,7 @@ import io.github.bootimage.boot.NspawnBackend;
 import io.github.bootimage.image.Distro;
 import io.github.bootimage.image.DistroHostSupport;
 import io.github.bootimage.image.MirrorCheck;
-import io.github.bootimage.internal.Settings;
+import io.github.bootimage.runtime.Settings;
 import io.github.bootimage.process.HostTools;
 import io.github.bootimage.process.ProcessRunner;
 import picocli.CommandLine.Command;
