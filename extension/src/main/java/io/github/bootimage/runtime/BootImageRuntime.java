@@ -225,6 +225,15 @@ public final class BootImageRuntime implements AutoCloseable {
         return c;
     }
 
+    /** Why this runtime's backend for a kind of boot cannot start guests on this host, or null when it can. */
+    public String unusableReason(Boot kind) {
+        BootBackend b = backends.get(kind);
+        if (b == null) {
+            throw new IllegalArgumentException("No backend for " + kind + ": give NSPAWN or QEMU");
+        }
+        return b.unusableReason();
+    }
+
     /** Which backend a request gets, and why (logged). */
     public Boot chooseBoot(Boot requested, ImageSpec spec) {
         Boot b = requested == Boot.AUTO ? settings.boot() : requested;

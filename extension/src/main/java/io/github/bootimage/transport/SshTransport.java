@@ -174,6 +174,12 @@ public final class SshTransport implements CommandTransport {
         return client(request);
     }
 
+    /** Whether the current connection is up (false once the server side dropped it). */
+    boolean connected() {
+        SSHClient c = client;
+        return c != null && c.isConnected();
+    }
+
     /** The live connection; reconnects once when it dropped and the guest still runs. */
     SSHClient client(ExecRequest request) {
         SSHClient c = client;
