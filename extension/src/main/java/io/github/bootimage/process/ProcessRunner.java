@@ -152,7 +152,7 @@ public final class ProcessRunner {
      */
     public Captured capture(List<String> command, Path workdir, byte[] stdin, Duration timeout) throws IOException {
         java.io.ByteArrayOutputStream stdout = new java.io.ByteArrayOutputStream();
-        Result r = execute(command, workdir, timeout, 200, null, stdout,
+        Result r = execute(command, workdir, timeout, 1000, null, stdout,
                 new java.io.ByteArrayInputStream(stdin == null ? new byte[0] : stdin));
         return new Captured(r, stdout.toByteArray());
     }
