@@ -2,15 +2,12 @@ package io.github.bootimage.image;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.time.Instant;
@@ -19,7 +16,6 @@ import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
-import java.util.concurrent.locks.ReentrantLock;
 
 import io.github.bootimage.BootImageException;
 import io.github.bootimage.ImageBuildException;
@@ -43,7 +39,6 @@ public final class ImageCache {
     /** Touched on every use, for pruning by age. */
     public static final String LAST_USED = ".last-used";
 
-    private static final ConcurrentMap<String, ReentrantLock> LOCKS = new ConcurrentHashMap<>();
 
     /** Where a resolved image came from. */
     public enum Origin {
@@ -144,11 +139,7 @@ public final class ImageCache {
             return found(entry, spec, key, Origin.LOCAL);
         }
         prepareRoot();
-        ReentrantLock local = LOCKS.computeIfAbsent(name, n -> new ReentrantLock());
-        local.lock();
-        try (FileChannel ch = FileChannel.open(root.resolve(".locks").resolve(name + ".lock"),
-                StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-             FileLock ignored = ch.lock()) {
+        try (KeyedFileLock ignored = KeyedFileLock.acquire(root.resolve(".locks").resolve(name + ".lock"))) {
             if (isComplete(entry)) {
                 if (isFresh(entry)) {
                     return found(entry, spec, key, Origin.LOCAL);
@@ -177,8 +168,6 @@ public final class ImageCache {
         } catch (IOException e) {
             throw new ImageBuildException("Could not use the image cache at " + root + ": " + e.getMessage()
                     + ". Set bootimage.cache.dir to a writable directory with a few GiB free.", e);
-        } finally {
-            local.unlock();
         }
     }
 
