@@ -8,10 +8,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 
-import org.awaitility.Awaitility;
-import org.awaitility.core.ConditionTimeoutException;
-import org.awaitility.core.TerminalFailureException;
-
 import io.github.bootimage.CommandFailedException;
 import io.github.bootimage.ExecRequest;
 import io.github.bootimage.ExecResult;
@@ -20,6 +16,7 @@ import io.github.bootimage.MachineInfo;
 import io.github.bootimage.Packages;
 import io.github.bootimage.boot.RunningGuest;
 import io.github.bootimage.image.PackageManager;
+import io.github.bootimage.process.Waits;
 import io.github.bootimage.transport.CommandTransport;
 import io.github.bootimage.transport.ConsoleTransport;
 
@@ -120,22 +117,19 @@ public final class DefaultMachine implements Machine {
 
     private void poll(String alias, Duration timeout, java.util.function.BooleanSupplier failFast,
                       java.util.concurrent.Callable<Boolean> condition, java.util.function.Supplier<String> why) {
-        try {
-            Awaitility.await(alias).atMost(timeout).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(200))
-                    .pollInSameThread()
-                    .failFast("machine " + info.name() + " stopped", () -> !guest.isAlive())
-                    .failFast("gave up", failFast::getAsBoolean)
-                    .until(condition);
-        } catch (ConditionTimeoutException | TerminalFailureException e) {
-            String w;
-            try {
-                w = why.get();
-            } catch (RuntimeException ex) {
-                w = ex.getMessage();
-            }
-            throw new CommandFailedException("Waited for " + alias + (e instanceof TerminalFailureException
-                    ? " but it cannot happen anymore" : " for " + timeout.toMillis() + " ms") + ": " + w, null);
+        Waits.Outcome o = Waits.until(alias, timeout, Duration.ofMillis(200),
+                () -> !guest.isAlive() || failFast.getAsBoolean(), condition);
+        if (o == Waits.Outcome.MET) {
+            return;
         }
+        String w;
+        try {
+            w = why.get();
+        } catch (RuntimeException ex) {
+            w = ex.getMessage();
+        }
+        throw new CommandFailedException("Waited for " + alias + (o == Waits.Outcome.IMPOSSIBLE
+                ? " but it cannot happen anymore" : " for " + timeout.toMillis() + " ms") + ": " + w, null);
     }
 
     @Override

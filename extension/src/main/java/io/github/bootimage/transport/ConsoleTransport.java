@@ -22,15 +22,12 @@ import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
-import org.awaitility.Awaitility;
-import org.awaitility.core.ConditionTimeoutException;
-import org.awaitility.core.TerminalFailureException;
-
 import io.github.bootimage.CommandFailedException;
 import io.github.bootimage.CommandTimeoutException;
 import io.github.bootimage.ExecRequest;
 import io.github.bootimage.ExecResult;
 import io.github.bootimage.MachineLaunchException;
+import io.github.bootimage.process.Waits;
 
 /**
  * Commands through the bootimage agent, a small bash script in the guest that reads one command per
@@ -188,21 +185,16 @@ public final class ConsoleTransport implements CommandTransport {
      * @throws MachineLaunchException when the guest dies or the timeout passes, with the console tail
      */
     public void awaitReady(Duration timeout) {
-        try {
-            Awaitility.await((bootstrap ? "console" : "agent channel") + " of machine " + machine + " to become ready")
-                    .atMost(timeout)
-                    .pollDelay(Duration.ZERO)
-                    .pollInterval(Duration.ofMillis(2))
-                    .pollInSameThread()
-                    .failFast("the guest's process ended", () -> eof && !frames.ready())
-                    .until(() -> {
-                        maybeBootstrap();
-                        return frames.ready();
-                    });
-        } catch (TerminalFailureException e) {
+        Waits.Outcome o = Waits.until((bootstrap ? "console" : "agent channel") + " of machine " + machine
+                + " to become ready", timeout, Duration.ofMillis(2), () -> eof && !frames.ready(), () -> {
+                    maybeBootstrap();
+                    return frames.ready();
+                });
+        if (o == Waits.Outcome.IMPOSSIBLE) {
             throw new MachineLaunchException("Machine " + machine + " stopped while booting ("
                     + exitDescription.get() + ") before its " + via + " answered. Console tail:\n" + consoleTail(40));
-        } catch (ConditionTimeoutException e) {
+        }
+        if (o == Waits.Outcome.TIMED_OUT) {
             throw new MachineLaunchException("Machine " + machine + " did not boot within " + timeout.toSeconds()
                     + " s: " + (bootstrap ? "no autologin shell answered on its console"
                     : "the bootimage agent did not answer on its channel (the image's bootimage-agent.service;"
