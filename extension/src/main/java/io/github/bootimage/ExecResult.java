@@ -88,7 +88,11 @@ public final class ExecResult {
 
     @Override
     public String toString() {
-        return "exit code " + exitCode + " after " + duration.toMillis() + " ms"
-                + Texts.section("stdout", stdout()) + Texts.section("stderr", stderr());
+        return "exit code " + exitCode + " after " + duration.toMillis() + " ms" + sections();
+    }
+
+    /** The stdout and stderr sections of messages (head and tail of long output), each on its own lines. */
+    String sections() {
+        return Texts.section("stdout", stdout()) + Texts.section("stderr", stderr());
     }
 }

@@ -48,7 +48,8 @@ public final class DefaultMachine implements Machine {
     public ExecResult exec(ExecRequest request) {
         if (closed) {
             throw new CommandFailedException("Cannot run [" + request.commandLine() + "] on machine " + info.name()
-                    + ": the machine was closed. A machine lives as long as its test (or class, with Lifecycle.PER_CLASS).", null);
+                    + ": the machine was closed. A machine lives as long as its test (or class, with Lifecycle.PER_CLASS).",
+                    info.name(), request.commandLine(), null, null, null);
         }
         return transport.exec(request, commandTimeout);
     }
@@ -58,7 +59,7 @@ public final class DefaultMachine implements Machine {
         ExecRequest r = ExecRequest.of(argv);
         ExecResult res = exec(r);
         if (res.exitCode() != 0) {
-            throw new CommandFailedException(failure(r, res, "exit code 0"), res);
+            throw new CommandFailedException(failure(r, res, "exit code 0"), info.name(), r.commandLine(), res, null, null);
         }
         return res.stdout();
     }
@@ -68,7 +69,8 @@ public final class DefaultMachine implements Machine {
         ExecRequest r = ExecRequest.of(argv);
         ExecResult res = exec(r);
         if (res.exitCode() == 0) {
-            throw new CommandFailedException(failure(r, res, "a non-zero exit code"), res);
+            throw new CommandFailedException(failure(r, res, "a non-zero exit code"), info.name(), r.commandLine(), res,
+                    null, null);
         }
         return res.stderr();
     }
@@ -157,7 +159,7 @@ public final class DefaultMachine implements Machine {
                 if (res.exitCode() != 0 || res.stdout().isBlank()) {
                     throw new CommandFailedException("Package '" + name + "' is not installed on machine " + info.name()
                             + " (" + packageManager.tool() + " says so). Add it to @BootImage(packages = ...).\n"
-                            + failure(r, res, "exit code 0"), res);
+                            + failure(r, res, "exit code 0"), info.name(), r.commandLine(), res, null, null);
                 }
                 return packageManager.parseVersion(res.stdout());
             }

@@ -311,9 +311,9 @@ public final class ConsoleTransport implements CommandTransport {
                 f = fut.get(timeout.toMillis() + 10_000, TimeUnit.MILLISECONDS);
             } catch (TimeoutException e) {
                 frames.pending.remove(id);
-                throw new CommandTimeoutException("Command [" + request.commandLine() + "] on machine " + machine
-                        + " (" + via + ") got no answer within " + timeout.toMillis() + " ms plus 10 s of grace: the"
-                        + " guest is hung or its " + via + " is blocked. Console tail:\n" + consoleTail(20));
+                throw new CommandTimeoutException(machine, via, request.commandLine(), timeout, "got no answer within "
+                        + timeout.toMillis() + " ms plus 10 s of grace: the guest is hung or its " + via
+                        + " is blocked. Console tail:\n" + consoleTail(20), null);
             } catch (ExecutionException e) {
                 frames.pending.remove(id);
                 throw gone(request, e.getCause().getMessage());
@@ -333,10 +333,9 @@ public final class ConsoleTransport implements CommandTransport {
             byte[] stderr = checked(request, f, "stderr", f.err(), 6, 7);
             if (f.flag().equals("timeout")) {
                 ExecResult result = ExecResult.of(f.exitCode(), binaryOut ? new byte[0] : stdout, stderr, took);
-                throw new CommandTimeoutException("Command [" + request.commandLine() + "] on machine " + machine
-                        + " (" + via + ") timed out after " + timeout.toMillis() + " ms and was killed; the machine is"
-                        + " still usable. Pass a longer timeout with ExecRequest.withTimeout(...) or set"
-                        + " bootimage.timeout.command. Output so far:" + result.toString().replaceFirst("^[^\n]*", ""));
+                throw new CommandTimeoutException(machine, via, request.commandLine(), timeout, "timed out after "
+                        + timeout.toMillis() + " ms and was killed; the machine is still usable. Pass a longer timeout"
+                        + " with ExecRequest.withTimeout(...) or set bootimage.timeout.command.", result);
             }
             return new Bytes(f.exitCode(), stdout, stderr, took);
         }
@@ -402,7 +401,7 @@ public final class ConsoleTransport implements CommandTransport {
     private CommandFailedException gone(ExecRequest request, String why) {
         return new CommandFailedException("Cannot run [" + request.commandLine() + "] on machine " + machine
                 + " (" + via + "): " + why + ". The guest may have powered itself off or crashed. Console tail:\n"
-                + consoleTail(20), null);
+                + consoleTail(20), machine, request.commandLine(), null, null, null);
     }
 
     @Override

@@ -308,10 +308,9 @@ public final class SshTransport implements CommandTransport {
     }
 
     private CommandTimeoutException timeoutException(ExecRequest request, Duration timeout) {
-        return new CommandTimeoutException("Command [" + request.commandLine() + "] on machine " + target.machine()
-                + " (ssh) timed out after " + timeout.toMillis() + " ms and was killed with its child processes; the"
-                + " machine is still usable. Pass a longer timeout with ExecRequest.withTimeout(...) or set"
-                + " bootimage.timeout.command.");
+        return new CommandTimeoutException(target.machine(), "ssh", request.commandLine(), timeout, "timed out after "
+                + timeout.toMillis() + " ms and was killed with its child processes; the machine is still usable. Pass a"
+                + " longer timeout with ExecRequest.withTimeout(...) or set bootimage.timeout.command.", null);
     }
 
     private void acquire(ExecRequest request) {
@@ -325,13 +324,10 @@ public final class SshTransport implements CommandTransport {
     }
 
     CommandFailedException gone(ExecRequest request, String why, Throwable cause) {
-        CommandFailedException e = new CommandFailedException("Cannot run [" + request.commandLine() + "] on machine "
+        return new CommandFailedException("Cannot run [" + request.commandLine() + "] on machine "
                 + target.machine() + " (ssh): " + why + (cause == null ? "" : " (" + describe(cause) + ")")
-                + (target.alive().getAsBoolean() ? "." : "; the guest has stopped.") + target.tail(), null);
-        if (cause != null) {
-            e.initCause(cause);
-        }
-        return e;
+                + (target.alive().getAsBoolean() ? "." : "; the guest has stopped.") + target.tail(),
+                target.machine(), request.commandLine(), null, null, cause);
     }
 
     static String describe(Throwable e) {
