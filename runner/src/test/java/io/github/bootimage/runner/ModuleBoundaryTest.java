@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 /**
  * The runner's commands reach the extension through its public API: the user types in
  * {@code io.github.bootimage}, the runtime ({@code io.github.bootimage.runtime}), the image model and cache
- * ({@code image}, {@code image.remote}) and the host's tools. Never the JUnit glue, the transports or the
+ * ({@code image}, {@code image.remote}), the host's tools and the KVM probe. Never the JUnit glue, the transports or the
  * backends' classes. The benchmarks ({@code runner.bench}) measure those parts and are exempt.
  */
 class ModuleBoundaryTest {
@@ -27,7 +27,7 @@ class ModuleBoundaryTest {
             "io\\.github\\.bootimage\\.runtime\\.[A-Z]\\w*",
             "io\\.github\\.bootimage\\.image\\.(remote\\.)?[A-Z]\\w*",
             "io\\.github\\.bootimage\\.process\\.(HostTools|ProcessRunner)",
-            "io\\.github\\.bootimage\\.boot\\.HostCapabilities",
+            "io\\.github\\.bootimage\\.boot\\.(HostCapabilities|KvmSupport)",
             "io\\.github\\.bootimage\\.runner\\.[\\w.]+").map(Pattern::compile).toList();
 
     @Test
