@@ -366,17 +366,14 @@ public final class ImageCache {
             return;
         }
         try {
-            Process p = new ProcessBuilder(List.of("rm", "-rf", "--one-file-system", dir.toString()))
-                    .redirectErrorStream(true).start();
-            String out = new String(p.getInputStream().readAllBytes());
-            if (p.waitFor() != 0) {
-                throw new BootImageException("Could not remove " + dir + ": " + out.strip());
+            var r = io.github.bootimage.process.ProcessRunner.onHostPath()
+                    .run(List.of("rm", "-rf", "--one-file-system", dir.toString()), Duration.ofMinutes(10));
+            if (!r.succeeded()) {
+                throw new BootImageException("Could not remove " + dir + (r.timedOut() ? " within 10 minutes" : "") + ": "
+                        + r.output().strip());
             }
         } catch (IOException e) {
             throw new UncheckedIOException("Could not remove " + dir, e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new BootImageException("Interrupted while removing " + dir);
         }
     }
 }
