@@ -412,7 +412,7 @@ public final class BootImageRuntime implements AutoCloseable {
                 name, spec.label(), boot, transport, guest.accelerator(), bootTime.toMillis(), request.owner(), console.via());
         DefaultMachine[] self = new DefaultMachine[1];
         self[0] = new DefaultMachine(guest, console, commands, info, spec.distro().packageManager(),
-                settings.commandTimeout(), () -> {
+                settings.commandTimeout(), keys, () -> {
                     live.remove(self[0]);
                     reaper().unregister(name);
                     release(sshPort);

@@ -19,6 +19,7 @@ import io.github.bootimage.image.PackageManager;
 import io.github.bootimage.process.Waits;
 import io.github.bootimage.transport.CommandTransport;
 import io.github.bootimage.transport.ConsoleTransport;
+import io.github.bootimage.transport.SshKeys;
 
 /** The {@link Machine} users get: a running guest and the transport that reaches it. */
 public final class DefaultMachine implements Machine {
@@ -31,10 +32,12 @@ public final class DefaultMachine implements Machine {
     private final PackageManager packageManager;
     private final Duration commandTimeout;
     private final Runnable onClose;
+    private final SshKeys sshKeys;
     private volatile boolean closed;
 
-    public DefaultMachine(RunningGuest guest, ConsoleTransport console, CommandTransport transport, MachineInfo info,
-                          PackageManager packageManager, Duration commandTimeout, Runnable onClose) {
+    DefaultMachine(RunningGuest guest, ConsoleTransport console, CommandTransport transport, MachineInfo info,
+                   PackageManager packageManager, Duration commandTimeout, SshKeys sshKeys, Runnable onClose) {
+        this.sshKeys = sshKeys;
         this.guest = guest;
         this.console = console;
         this.transport = transport;
@@ -222,8 +225,8 @@ public final class DefaultMachine implements Machine {
 
     /** A command a person can run to get into this machine. */
     public String loginHint() {
-        if (info.sshPort() > 0) {
-            return guest.loginHint() + "   or   ssh -p " + info.sshPort() + " root@127.0.0.1";
+        if (sshKeys != null && info.sshPort() > 0) {
+            return guest.loginHint() + "   or   " + sshKeys.loginCommand(info.sshPort());
         }
         return guest.loginHint();
     }

@@ -67,6 +67,15 @@ public record SshKeys(Path dir, Path privateKey, String authorizedKey) implement
         }
     }
 
+    /**
+     * The command a person runs to log in while the machine runs: this key, and no host-key check (each
+     * machine has fresh host keys on a port other machines used before).
+     */
+    public String loginCommand(int port) {
+        return "ssh -i " + privateKey + " -o IdentitiesOnly=yes -o UserKnownHostsFile=/dev/null -o StrictHostKeyChecking=no"
+                + " -o LogLevel=ERROR -p " + port + " root@127.0.0.1";
+    }
+
     /** Deletes the key pair and its directory. */
     @Override
     public void close() {

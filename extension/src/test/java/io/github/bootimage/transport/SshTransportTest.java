@@ -57,6 +57,17 @@ class SshTransportTest {
     }
 
     @Test
+    void theKeepHintsSshCommandLogsInAsPrinted() throws Exception {
+        String hint = keys.loginCommand(server.port());
+        assertEquals("ssh -i " + keys.privateKey() + " -o IdentitiesOnly=yes -o UserKnownHostsFile=/dev/null"
+                + " -o StrictHostKeyChecking=no -o LogLevel=ERROR -p " + server.port() + " root@127.0.0.1", hint);
+        io.github.bootimage.process.ProcessRunner.Result r = io.github.bootimage.process.ProcessRunner.onHostPath()
+                .run(List.of("sh", "-c", hint + " -o BatchMode=yes echo logged-in"), Duration.ofSeconds(30));
+        assertEquals(0, r.exitCode(), r::output);
+        assertEquals(List.of("logged-in"), r.lines());
+    }
+
+    @Test
     void execKeepsStdoutStderrExitCodeAndStdinApart() {
         ssh = SshTransport.open(target(server.port()), T);
         assertTrue(ssh.tcpNoDelay(), "TCP_NODELAY must be set on the SSH socket");
