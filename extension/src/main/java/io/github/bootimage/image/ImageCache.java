@@ -220,18 +220,18 @@ public final class ImageCache {
         try {
             Path configDir = tmp.resolve("mkosi");
             config.writeTo(configDir);
-            Path log = tmp.resolve("build.log");
-            try {
-                builder.build(spec, config, configDir, tmp, log);
-            } catch (ImageBuildException e) {
-                keepFailedLog(entry, log);
-                // The temporary directory goes away: point the message at the kept copy of the log.
-                throw new ImageBuildException(e.getMessage().replace(log.toString(), failedLog(entry).toString()), e.getCause());
-            }
+            // The log is written where a failed build's log stays (the temporary directory goes away), so the
+            // builder's message names the file that remains; a build that succeeds takes it into its entry.
+            Path log = failedLog(entry);
+            Files.createDirectories(log.getParent());
+            Files.deleteIfExists(log);
+            builder.build(spec, config, configDir, tmp, log);
             if (!Files.exists(tmp.resolve("image")) && !Files.exists(tmp.resolve("image.raw"))) {
-                keepFailedLog(entry, log);
                 throw new ImageBuildException("mkosi finished but wrote no image for " + spec.label() + " in " + tmp
-                        + " (expected 'image' or 'image.raw'); see " + failedLog(entry));
+                        + " (expected 'image' or 'image.raw'); see " + log);
+            }
+            if (Files.exists(log)) {
+                Files.move(log, tmp.resolve("build.log"), StandardCopyOption.REPLACE_EXISTING);
             }
             writeMetadata(tmp, spec, key);
             try {
@@ -335,17 +335,6 @@ public final class ImageCache {
 
     private Path failedLog(Path entry) {
         return root.resolve(".failed").resolve(entry.getFileName() + ".log");
-    }
-
-    private void keepFailedLog(Path entry, Path log) {
-        try {
-            if (Files.exists(log)) {
-                Files.createDirectories(root.resolve(".failed"));
-                Files.copy(log, failedLog(entry), StandardCopyOption.REPLACE_EXISTING);
-            }
-        } catch (IOException e) {
-            LOG.log(System.Logger.Level.WARNING, "Could not keep the failed build log " + log, e);
-        }
     }
 
     private static void touch(Path entry) {
