@@ -58,8 +58,7 @@ public final class MkosiBuilder implements ImageBuilder {
 
     /** The mkosi command for a recipe's build. */
     public List<String> command(ImageSpec spec, ImageRecipe recipe, Path configDir, Path outputDir) {
-        // setpriv --pdeathsig: mkosi dies with the JVM thread that waits for it, even when the JVM is SIGKILLed.
-        List<String> cmd = new ArrayList<>(List.of("setpriv", "--pdeathsig", "KILL", "mkosi"));
+        List<String> cmd = new ArrayList<>(List.of("mkosi"));
         cmd.addAll(recipe.mkosiArguments(configDir));
         cmd.addAll(List.of("--output-dir", outputDir.toString(),
                 "--package-cache-dir", cacheRoot.resolve("packages").resolve(spec.distro().name() + "-" + spec.release()).toString()));
@@ -118,7 +117,9 @@ public final class MkosiBuilder implements ImageBuilder {
             // apt and dnf without their own locks) and, per package layer, mkosi's cached tree.
             try (var release = KeyedFileLock.acquire(packages.resolveSibling(packages.getFileName() + ".lock"));
                  var served = LocalRepositoryServer.serve(spec, configDir)) {
-                r = runner.run(cmd, configDir, timeout, 400, line -> {
+                // Under the tree guard: mkosi and all it starts die with the JVM thread that waits for it,
+                // even when the JVM is SIGKILLed, and nothing it started outlives the build.
+                r = runner.runTree(cmd, configDir, timeout, 400, line -> {
                     LOG.log(System.Logger.Level.DEBUG, "[mkosi {0}] {1}", spec.label(), line);
                     log.write(line);
                 });
@@ -222,7 +223,7 @@ public final class MkosiBuilder implements ImageBuilder {
         } else {
             m.append(" (exit code ").append(r.exitCode()).append(')');
         }
-        m.append("\ncommand: ").append(r.commandLine().replaceFirst("^setpriv --pdeathsig KILL ", ""));
+        m.append("\ncommand: ").append(r.commandLine());
         failedScript(r.lines()).ifPresent(s -> m.append("\nfailed script: ").append(s));
         List<String> why = r.lines().stream().filter(l -> EXPLAINS.matcher(l).find()).distinct().toList();
         if (!why.isEmpty()) {

@@ -68,18 +68,33 @@ public final class ProcessRunner {
     /** Runs a command to completion (or until the timeout kills it). */
     public Result run(List<String> command, Path workdir, Duration timeout, int keepLines, Consumer<String> lineSink)
             throws IOException {
-        return execute(command, workdir, timeout, keepLines, lineSink, null, null);
+        return execute(command, workdir, timeout, keepLines, lineSink, null, null, false);
+    }
+
+    /**
+     * Runs a command that starts a tree of processes (mkosi: bubblewrap, apt, dpkg, dnf...) under the
+     * tree guard ({@code tree-guard.py}): whether the command ends, times out, or the JVM thread
+     * that started it dies (SIGKILL included), nothing it started is left running.
+     */
+    public Result runTree(List<String> command, Path workdir, Duration timeout, int keepLines, Consumer<String> lineSink)
+            throws IOException {
+        return execute(command, workdir, timeout, keepLines, lineSink, null, null, true);
     }
 
     /** The one place host commands run: stdout to {@code stdout} when given, else into the lines like stderr. */
     private Result execute(List<String> command, Path workdir, Duration timeout, int keepLines, Consumer<String> lineSink,
-                           java.io.OutputStream stdout, java.io.InputStream stdin) throws IOException {
-        String program = command.get(0);
-        if (program.indexOf('/') < 0) {
-            // Resolve on our PATH, not the JVM's: tests and bootimage.path put other tools first.
-            program = tools.find(program).map(Path::toString).orElse(program);
+                           java.io.OutputStream stdout, java.io.InputStream stdin, boolean guardTree) throws IOException {
+        String program = resolve(command.get(0));
+        CommandLine cl;
+        if (guardTree) {
+            cl = new CommandLine(resolve("python3"));
+            cl.addArgument("-c", false);
+            cl.addArgument(treeGuard(), false);
+            cl.addArgument(Long.toString(ProcessHandle.current().pid()), false);
+            cl.addArgument(program, false);
+        } else {
+            cl = new CommandLine(program);
         }
-        CommandLine cl = new CommandLine(program);
         for (String a : command.subList(1, command.size())) {
             cl.addArgument(a, false);
         }
@@ -124,6 +139,30 @@ public final class ProcessRunner {
                 Duration.ofNanos(System.nanoTime() - start));
     }
 
+    private String resolve(String program) {
+        // Resolve on our PATH, not the JVM's: tests and bootimage.path put other tools first.
+        return program.indexOf('/') < 0 ? tools.find(program).map(Path::toString).orElse(program) : program;
+    }
+
+    private static volatile String treeGuard;
+
+    /** The tree guard's Python source, passed with {@code python3 -c} so no file has to be written. */
+    static String treeGuard() {
+        String g = treeGuard;
+        if (g == null) {
+            try (var in = ProcessRunner.class.getResourceAsStream("tree-guard.py")) {
+                if (in == null) {
+                    throw new IllegalStateException("tree-guard.py is missing from bootimage's jar");
+                }
+                g = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+            treeGuard = g;
+        }
+        return g;
+    }
+
     private static LogOutputStream lines(Consumer<String> sink) {
         return new LogOutputStream(1, StandardCharsets.UTF_8) {
             @Override
@@ -153,7 +192,7 @@ public final class ProcessRunner {
     public Captured capture(List<String> command, Path workdir, byte[] stdin, Duration timeout) throws IOException {
         java.io.ByteArrayOutputStream stdout = new java.io.ByteArrayOutputStream();
         Result r = execute(command, workdir, timeout, 1000, null, stdout,
-                new java.io.ByteArrayInputStream(stdin == null ? new byte[0] : stdin));
+                new java.io.ByteArrayInputStream(stdin == null ? new byte[0] : stdin), false);
         return new Captured(r, stdout.toByteArray());
     }
 

@@ -71,6 +71,11 @@ public final class SshTransport implements CommandTransport {
     private final ExecutorService pumps;
     private final Semaphore sessions = new Semaphore(MAX_SESSIONS, true);
     private final String tagPrefix = "bi" + Long.toHexString(System.nanoTime() & 0xffffffL);
+
+    /** The start of this connection's command tags (its output files are /run/bootimage-TAG.o and .e). */
+    String tagPrefix() {
+        return tagPrefix;
+    }
     private volatile SSHClient client;
     private volatile boolean closed;
 

@@ -81,9 +81,9 @@ class MkosiBuilderTest {
     void theCommandUsesTheSharedPackageCache(@TempDir Path dir) {
         MkosiBuilder b = new MkosiBuilder(new ProcessRunner(new HostTools("/usr/bin")), dir, Duration.ofMinutes(1), true);
         var cmd = b.command(ImageSpec.of("debian", "trixie"), dir.resolve("cfg"), dir.resolve("out"));
-        assertEquals(List.of("setpriv", "--pdeathsig", "KILL", "mkosi"), cmd.subList(0, 4));
-        assertEquals("--package-cache-dir", cmd.get(8));
-        assertEquals(dir.resolve("packages/debian-trixie").toString(), cmd.get(9));
+        assertEquals("mkosi", cmd.get(0));
+        assertEquals("--package-cache-dir", cmd.get(5));
+        assertEquals(dir.resolve("packages/debian-trixie").toString(), cmd.get(6));
         assertTrue(cmd.contains("--incremental"));
         assertEquals("build", cmd.get(cmd.size() - 1));
     }

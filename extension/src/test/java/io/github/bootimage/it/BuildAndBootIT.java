@@ -27,6 +27,7 @@ import io.github.bootimage.runtime.BootImageRuntime;
 import io.github.bootimage.runtime.MachineRequest;
 
 /** Real mkosi builds and nspawn boots through the factory: cache hits, failures, timeouts, clean stops. */
+@org.junit.jupiter.api.parallel.Isolated("counts every systemd-nspawn process on the host")
 class BuildAndBootIT {
     final BootImageRuntime factory = ImageTier.factory();
 

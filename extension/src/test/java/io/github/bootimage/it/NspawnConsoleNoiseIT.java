@@ -6,5 +6,6 @@ import io.github.bootimage.Transport;
 
 /** Exact results under console noise in a systemd-nspawn container (the agent on its FIFOs). */
 @BootImage(distro = "debian", release = "bookworm", boot = Boot.NSPAWN, transport = Transport.CONSOLE)
+@org.junit.jupiter.api.parallel.Execution(org.junit.jupiter.api.parallel.ExecutionMode.SAME_THREAD) // the CPU-heavy lane (extension/pom.xml)
 class NspawnConsoleNoiseIT extends ConsoleNoise {
 }

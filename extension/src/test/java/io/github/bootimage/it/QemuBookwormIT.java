@@ -16,6 +16,7 @@ import io.github.bootimage.Transport;
 
 /** One bookworm VM for the class (TCG boots take 15-25 s): the Machine API over the serial console. */
 @BootImage(distro = "debian", release = "bookworm", boot = Boot.QEMU, transport = Transport.CONSOLE)
+@org.junit.jupiter.api.parallel.Execution(org.junit.jupiter.api.parallel.ExecutionMode.SAME_THREAD) // the CPU-heavy lane (extension/pom.xml)
 class QemuBookwormIT {
 
     @Test

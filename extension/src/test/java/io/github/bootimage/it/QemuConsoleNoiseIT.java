@@ -12,6 +12,7 @@ import io.github.bootimage.Transport;
  * messages on the serial console as well.
  */
 @BootImage(distro = "debian", release = "bookworm", boot = Boot.QEMU, transport = Transport.CONSOLE)
+@org.junit.jupiter.api.parallel.Execution(org.junit.jupiter.api.parallel.ExecutionMode.SAME_THREAD) // the CPU-heavy lane (extension/pom.xml)
 class QemuConsoleNoiseIT extends ConsoleNoise {
     @Override
     List<String> writers() {

@@ -27,6 +27,7 @@ import io.github.bootimage.runtime.Settings;
  * Two VMs at once (bookworm and trixie), isolated from each other, each with its own forwarded
  * port; closing them leaves no qemu process and no temporary disk. And a boot timeout's message.
  */
+@org.junit.jupiter.api.parallel.Execution(org.junit.jupiter.api.parallel.ExecutionMode.SAME_THREAD) // the CPU-heavy lane (extension/pom.xml)
 class QemuLifecycleIT {
     private final BootImageRuntime factory = BootImageRuntime.forHost(Settings.fromSystemProperties());
 

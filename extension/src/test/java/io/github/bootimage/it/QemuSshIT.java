@@ -18,6 +18,7 @@ import io.github.bootimage.Transport;
 
 /** The SSH transport on a qemu guest, through the VM's own forwarded port on 127.0.0.1. */
 @BootImage(distro = "debian", release = "bookworm", boot = Boot.QEMU, transport = Transport.SSH)
+@org.junit.jupiter.api.parallel.Execution(org.junit.jupiter.api.parallel.ExecutionMode.SAME_THREAD) // the CPU-heavy lane (extension/pom.xml)
 class QemuSshIT {
 
     @Test

@@ -31,6 +31,7 @@ import io.github.bootimage.runtime.Settings;
  * through {@code runuser}. The child JVM runs {@link #main} with a copy of this test's class path
  * that the user can read.
  */
+@org.junit.jupiter.api.parallel.Execution(org.junit.jupiter.api.parallel.ExecutionMode.SAME_THREAD) // the CPU-heavy lane (extension/pom.xml)
 class QemuUnprivilegedIT {
     static final String USER = "bootimage-it";
 

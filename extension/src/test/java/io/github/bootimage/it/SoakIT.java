@@ -21,6 +21,7 @@ import io.github.bootimage.runtime.MachineRequest;
 
 /** 200 commands on one machine and 20 boot/stop cycles leave no process, descriptor or file behind. */
 @Tag("soak")
+@org.junit.jupiter.api.parallel.Isolated("counts this JVM's threads and descriptors and every systemd-nspawn process on the host")
 class SoakIT {
     final BootImageRuntime factory = ImageTier.factory();
     final MachineRequest request = new MachineRequest(ImageSpec.of("debian", "bookworm"), Boot.NSPAWN, Transport.CONSOLE,

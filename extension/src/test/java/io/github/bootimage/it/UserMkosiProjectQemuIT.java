@@ -15,6 +15,7 @@ import io.github.bootimage.Transport;
  * {@code Boot.AUTO} boots it in qemu, on the kernel and initrd bootimage adds beside the project.
  */
 @BootImage(mkosiConfig = "src/test/mkosi/disk", transport = Transport.CONSOLE)
+@org.junit.jupiter.api.parallel.Execution(org.junit.jupiter.api.parallel.ExecutionMode.SAME_THREAD) // the CPU-heavy lane (extension/pom.xml)
 class UserMkosiProjectQemuIT {
 
     @Test

@@ -169,7 +169,8 @@ class SshTransportTest {
                 "the child must keep running");
         ProcessHandle.allProcesses().filter(p -> p.info().commandLine().orElse("").contains(marker))
                 .forEach(ProcessHandle::destroyForcibly);
-        ExecRequest count = ExecRequest.of("sh", "-c", "ls /run | grep -c '^bootimage-bi' || true");
+        // This connection's own files only: other runs on the host (the server is the host's /run) make theirs.
+        ExecRequest count = ExecRequest.of("sh", "-c", "ls /run | grep -c '^bootimage-" + ssh.tagPrefix() + "-' || true");
         String before = ssh.exec(count, T).stdout();
         for (int i = 0; i < 5; i++) {
             ssh.exec(ExecRequest.of("sh", "-c", "echo out; echo err >&2"), T);

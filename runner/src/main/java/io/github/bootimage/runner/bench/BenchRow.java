@@ -9,7 +9,7 @@ package io.github.bootimage.runner.bench;
  * @param unit     "ms", "s", "MB"
  * @param baseline the raw baseline's name, or null when the row has none
  * @param baselineValue the baseline's value (same unit), or NaN
- * @param target   the target as text, such as "<= 1.5x raw" or "<= 5 ms", or null
+ * @param target   the target as text, such as {@code "<= 1.5x raw"} or {@code "<= 5 ms"}, or null
  * @param met      whether the target is met (null when there is no target)
  */
 public record BenchRow(String section, String metric, double value, String unit, String baseline,
