@@ -168,12 +168,19 @@ public final class KvmSupport {
                 return new Probe(true, "guest kernel started in " + (System.nanoTime() - t0) / 1_000_000 + " ms");
             }
         } finally {
-            p.destroy();
-            if (!p.waitFor(3, TimeUnit.SECONDS)) {
-                p.destroyForcibly().waitFor(3, TimeUnit.SECONDS);
+            // Only a running qemu is stopped: destroy() closes the streams, and an exited one's last words
+            // (its KVM error) must still reach the readers.
+            if (p.isAlive()) {
+                p.destroy();
+                if (!p.waitFor(3, TimeUnit.SECONDS)) {
+                    p.destroyForcibly().waitFor(3, TimeUnit.SECONDS);
+                }
             }
-            reader.join(1000);
-            errReader.join(1000);
+            reader.join(10_000);
+            errReader.join(10_000);
+        }
+        if (banner(out)) { // it printed the banner and exited before a poll saw it
+            return new Probe(true, "guest kernel started within " + (System.nanoTime() - t0) / 1_000_000 + " ms");
         }
         String console;
         String err;
