@@ -18,6 +18,7 @@ import io.github.bootimage.image.Image;
 import io.github.bootimage.image.ImageCache;
 import io.github.bootimage.image.ImageSpec;
 import io.github.bootimage.image.RemoteCache;
+import io.github.bootimage.image.UserMkosiProject;
 import io.github.bootimage.runtime.BootImageRuntime;
 import io.github.bootimage.runtime.MachineRequest;
 
@@ -51,11 +52,9 @@ final class ImageRequests {
      * that overrides the configuration's (like a matrix entry), or null for the configuration's own.
      */
     static MachineRequest project(String dir, String label, List<String> packages, Boot boot, Transport transport) {
-        try {
-            return project(projectDeclaration(dir, packages, boot, transport), label);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(e.getMessage().replace("@BootImage mkosiConfig", "--mkosi-config"), e);
-        }
+        // Checked here first, so its message names the option the user gave.
+        UserMkosiProject.at(java.nio.file.Path.of("").toAbsolutePath(), dir, "--mkosi-config");
+        return project(projectDeclaration(dir, packages, boot, transport), label);
     }
 
     private static MachineRequest project(BootImage a, String label) {
