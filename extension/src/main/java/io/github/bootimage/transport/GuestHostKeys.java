@@ -53,6 +53,6 @@ final class GuestHostKeys {
         throw new MachineLaunchException("Machine " + t.machine() + ": cannot set up SSH"
                 + (o == Waits.Outcome.IMPOSSIBLE ? " (the guest stopped)" : " within " + timeout.toMillis() + " ms")
                 + ": " + missing + ". Last check over the console: "
-                + (last.get() == null ? "none" : last.get().toString()) + "\nOr use transport = Transport.CONSOLE." + t.tail());
+                + (last.get() == null ? "none" : last.get().toString()) + "\nOr use transport = Transport.CONSOLE.", t.tail(), null);
     }
 }

@@ -31,13 +31,13 @@ final class SshReadiness {
                 });
         if (o == Waits.Outcome.IMPOSSIBLE) {
             throw new MachineLaunchException("Machine " + t.machine() + " stopped before its sshd answered on "
-                    + t.host() + ":" + t.port() + " (last attempt: " + last.get() + ")." + t.tail());
+                    + t.host() + ":" + t.port() + " (last attempt: " + last.get() + ").", t.tail(), null);
         }
         if (o == Waits.Outcome.TIMED_OUT) {
             throw new MachineLaunchException("Machine " + t.machine() + ": sshd did not answer with an SSH-2.0 banner on "
                     + t.host() + ":" + t.port() + " within " + timeout.toMillis() + " ms (last attempt: " + last.get()
                     + "). Check that the image has an SSH server (packages = \"openssh-server\") and that ssh.socket"
-                    + " listens on that port, or use transport = Transport.CONSOLE." + t.tail());
+                    + " listens on that port, or use transport = Transport.CONSOLE.", t.tail(), null);
         }
     }
 

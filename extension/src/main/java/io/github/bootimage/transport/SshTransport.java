@@ -136,7 +136,7 @@ public final class SshTransport implements CommandTransport {
             throw new MachineLaunchException("Machine " + target.machine() + ": SSH authentication refused at "
                     + target.endpoint() + " (" + e.getMessage() + "). The guest did not accept the machine's key: it"
                     + " reaches root's authorized_keys through the credential ssh.authorized_keys.root, which needs"
-                    + " systemd 252 or newer in the guest; or use transport = Transport.CONSOLE." + target.tail(), e);
+                    + " systemd 252 or newer in the guest; or use transport = Transport.CONSOLE.", target.tail(), e);
         } catch (IOException e) {
             closeQuietly(c);
             String pin = e instanceof net.schmizz.sshj.transport.TransportException te
@@ -145,7 +145,7 @@ public final class SshTransport implements CommandTransport {
                     + String.join(", ", target.hostKeys().stream().map(k -> k.split("\\s+")[0]).toList())
                     + "): another process may be answering on this port" : "";
             throw new MachineLaunchException("Machine " + target.machine() + ": SSH failed while " + what + ": "
-                    + describe(e) + pin + "." + target.tail(), e);
+                    + describe(e) + pin + ".", target.tail(), e);
         }
     }
 
@@ -206,10 +206,7 @@ public final class SshTransport implements CommandTransport {
             try {
                 client = login();
             } catch (MachineLaunchException e) {
-                String m = e.getMessage();
-                int tail = m.indexOf(" Console tail:");
-                throw gone(request, "the SSH connection had dropped and reconnecting failed: "
-                        + (tail >= 0 ? m.substring(0, tail) : m), e);
+                throw gone(request, "the SSH connection had dropped and reconnecting failed: " + e.reason(), e);
             }
             return client;
         }

@@ -225,6 +225,8 @@ class SshTransportTest {
         assertTrue(e.getMessage().startsWith("Cannot run [uname -a] on machine test-vm (ssh): the SSH connection had dropped"
                 + " and reconnecting failed: Machine test-vm: SSH failed while connecting to root@127.0.0.1:"), e.getMessage());
         assertTrue(e.getMessage().contains("ConnectException"), e.getMessage());
+        assertEquals(1, e.getMessage().split("Console tail:", -1).length - 1,
+                "the console tail once, after the whole message, not inside the failed reconnect's: " + e.getMessage());
     }
 
     @Test
