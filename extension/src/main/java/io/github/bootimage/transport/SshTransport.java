@@ -206,7 +206,8 @@ public final class SshTransport implements CommandTransport {
             try {
                 client = login();
             } catch (MachineLaunchException e) {
-                throw gone(request, "the SSH connection had dropped and reconnecting failed: " + e.reason(), e);
+                // The reason is quoted once; the console tail comes once, at the end of this message.
+                throw gone(request, "the SSH connection had dropped and reconnecting failed: " + e.reason(), null, e);
             }
             return client;
         }
@@ -326,8 +327,13 @@ public final class SshTransport implements CommandTransport {
     }
 
     CommandFailedException gone(ExecRequest request, String why, Throwable cause) {
+        return gone(request, why, cause, cause);
+    }
+
+    /** @param described a cause whose message the message quotes in parentheses, or null when {@code why} already says it */
+    private CommandFailedException gone(ExecRequest request, String why, Throwable described, Throwable cause) {
         return new CommandFailedException("Cannot run [" + request.commandLine() + "] on machine "
-                + target.machine() + " (ssh): " + why + (cause == null ? "" : " (" + describe(cause) + ")")
+                + target.machine() + " (ssh): " + why + (described == null ? "" : " (" + describe(described) + ")")
                 + (target.alive().getAsBoolean() ? "." : "; the guest has stopped.") + target.tail(),
                 target.machine(), request.commandLine(), null, null, cause);
     }
