@@ -5,7 +5,7 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.Objects;
 
-import io.github.bootimage.internal.Texts;
+import io.github.bootimage.runtime.Texts;
 
 /**
  * The outcome of a command run in a guest. A non-zero exit code is a result, not an exception.
@@ -88,7 +88,11 @@ public final class ExecResult {
 
     @Override
     public String toString() {
-        return "exit code " + exitCode + " after " + duration.toMillis() + " ms"
-                + Texts.section("stdout", stdout()) + Texts.section("stderr", stderr());
+        return "exit code " + exitCode + " after " + duration.toMillis() + " ms" + sections();
+    }
+
+    /** The stdout and stderr sections of messages (head and tail of long output), each on its own lines. */
+    String sections() {
+        return Texts.section("stdout", stdout()) + Texts.section("stderr", stderr());
     }
 }

@@ -16,4 +16,9 @@ public interface BootBackend {
      * @throws io.github.bootimage.MachineLaunchException when it cannot start, saying why
      */
     RunningGuest start(Image image, GuestOptions options);
+
+    /** Why this backend cannot start guests on this host (for {@code Boot.AUTO}), or null when it can. */
+    default String unusableReason() {
+        return null;
+    }
 }

@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -12,6 +13,7 @@ import java.util.concurrent.TimeUnit;
 
 import io.github.bootimage.MachineLaunchException;
 import io.github.bootimage.process.HostTools;
+import io.github.bootimage.process.Waits;
 
 /**
  * The accelerator policy {@code bootimage.kvm = auto | on | off} and what this JVM learned about KVM.
@@ -30,9 +32,6 @@ public final class KvmSupport {
 
     /** How long the probe waits for the kernel's first output under KVM. */
     public static final int PROBE_SECONDS = 10;
-
-    /** The state shared by the backends of this JVM. */
-    public static final KvmSupport SHARED = new KvmSupport(Path.of("/dev/kvm"));
 
     private final Path device;
     private volatile Boolean works;
@@ -111,61 +110,133 @@ public final class KvmSupport {
         return null;
     }
 
-    /** Boots the kernel under KVM until it prints something; null when it did, else why not. */
+    /** Boots the kernel under KVM until its banner; null when it came, else why not. */
     private String probe(Path kernel, HostTools tools) {
         Path qemu = tools.require(QemuBackend.QEMU, "to boot images as virtual machines");
-        List<String> argv = new ArrayList<>(List.of(qemu.toString(), "-accel", "kvm", "-cpu", "host", "-m", "256",
-                "-nodefaults", "-no-user-config", "-display", "none", "-monitor", "none", "-no-reboot",
-                "-serial", "stdio", "-kernel", kernel.toString(), "-append", "console=ttyS0 panic=-1"));
-        Process p = null;
         try {
-            Path err = Files.createTempFile("bootimage-kvm-probe", ".log");
-            try {
-                ProcessBuilder pb = new ProcessBuilder(argv).redirectError(err.toFile());
-                pb.environment().put("PATH", tools.path());
-                p = pb.start();
-                p.getOutputStream().close();
-                InputStream out = p.getInputStream();
-                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(PROBE_SECONDS);
-                boolean printed = false;
-                while (System.nanoTime() < deadline && !printed) {
-                    if (out.available() > 0) {
-                        printed = true;
-                    } else if (!p.isAlive() || Files.size(err) > 0 && kvmError(Files.readString(err))) {
-                        break;
-                    } else {
-                        Thread.sleep(20);
-                    }
-                }
-                String stderr = Files.readString(err, StandardCharsets.UTF_8).strip();
-                if (kvmError(stderr)) {
-                    return "a kernel started under KVM failed: " + firstLines(stderr, 3);
-                }
-                if (!p.isAlive() && !printed) {
-                    return "qemu with -accel kvm exited with code " + p.exitValue() + (stderr.isEmpty() ? "" : ": " + firstLines(stderr, 3));
-                }
-                if (!printed) {
-                    return "a kernel started under KVM printed nothing within " + PROBE_SECONDS + " s";
-                }
-                return null;
-            } finally {
-                Files.deleteIfExists(err);
-            }
+            Probe r = probeGuest(qemu.toString(), "kvm", kernel, Duration.ofSeconds(PROBE_SECONDS), tools.path());
+            return r.usable() ? null : "a kernel started under KVM failed: " + r.detail();
         } catch (IOException e) {
             return "the KVM probe could not run qemu: " + e.getMessage();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return "the KVM probe was interrupted";
+        }
+    }
+
+    /**
+     * What one probe saw.
+     *
+     * @param usable whether the guest kernel printed its banner
+     * @param detail the time to the banner, or the error or the console's last line
+     */
+    public record Probe(boolean usable, String detail) {
+    }
+
+    /**
+     * The one probe of an accelerator (the backends' KVM verdict and {@code bootimage doctor} use it): boots
+     * {@code kernel} with no root file system under {@code accel} (kvm or tcg) and watches the serial console
+     * for the kernel's banner, for at most {@code limit}. A broken KVM (nested virtualisation) reports a KVM
+     * error or makes no progress; /dev/kvm opening is not enough.
+     */
+    public static Probe probeGuest(String qemu, String accel, Path kernel, Duration limit, String path)
+            throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(List.of(qemu, "-accel", accel));
+        if (accel.equals("kvm")) {
+            cmd.addAll(List.of("-cpu", "host"));
+        }
+        cmd.addAll(List.of("-m", "256", "-nodefaults", "-no-user-config", "-display", "none", "-monitor", "none",
+                "-no-reboot", "-serial", "stdio", "-kernel", kernel.toString(), "-append", "console=ttyS0 panic=-1"));
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        if (path != null) {
+            pb.environment().put("PATH", path);
+        }
+        Process p = pb.start();
+        p.getOutputStream().close();
+        long t0 = System.nanoTime();
+        StringBuilder out = new StringBuilder();
+        StringBuilder errors = new StringBuilder();
+        Thread reader = reader(p.getInputStream(), out, "kvm-probe-console");
+        Thread errReader = reader(p.getErrorStream(), errors, "kvm-probe-stderr");
+        try {
+            Waits.Outcome o = Waits.until("the kernel's banner under " + accel, limit, Duration.ofMillis(20), () -> {
+                synchronized (errors) {
+                    return kvmError(errors.toString()) || !p.isAlive() && !banner(out);
+                }
+            }, () -> banner(out));
+            if (o == Waits.Outcome.MET) {
+                return new Probe(true, "guest kernel started in " + (System.nanoTime() - t0) / 1_000_000 + " ms");
+            }
         } finally {
-            if (p != null) {
-                p.destroyForcibly();
-                try {
-                    p.waitFor(5, TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
+            // Only a running qemu is stopped: destroy() closes the streams, and an exited one's last words
+            // (its KVM error) must still reach the readers.
+            if (p.isAlive()) {
+                p.destroy();
+                if (!p.waitFor(3, TimeUnit.SECONDS)) {
+                    p.destroyForcibly().waitFor(3, TimeUnit.SECONDS);
                 }
             }
+            reader.join(10_000);
+            errReader.join(10_000);
         }
+        if (banner(out)) { // it printed the banner and exited before a poll saw it
+            return new Probe(true, "guest kernel started within " + (System.nanoTime() - t0) / 1_000_000 + " ms");
+        }
+        String console;
+        String err;
+        synchronized (out) {
+            console = out.toString();
+        }
+        synchronized (errors) {
+            err = errors.toString();
+        }
+        return new Probe(false, explain(console, err, limit));
+    }
+
+    private static boolean banner(StringBuilder out) {
+        synchronized (out) {
+            return out.indexOf("Linux version") >= 0;
+        }
+    }
+
+    private static String explain(String console, String stderr, Duration limit) {
+        List<String> errs = stderr.lines().map(String::strip).filter(l -> !l.isEmpty())
+                .filter(l -> !l.contains("terminating on signal")).toList();
+        for (String l : errs) {
+            if (kvmError(l) || l.contains("Could not access KVM") || l.toLowerCase(Locale.ROOT).contains("error")) {
+                return l;
+            }
+        }
+        List<String> lines = console.lines().map(String::strip).filter(l -> !l.isEmpty()).toList();
+        String where = lines.isEmpty() ? "it printed nothing on its console"
+                : "its console stopped at \"" + shorten(lines.get(lines.size() - 1), 80) + "\"";
+        return "the guest made no progress in " + limit.toSeconds() + " s: " + where + ", the kernel never printed its"
+                + " banner (typical of nested virtualisation that KVM cannot run)"
+                + (errs.isEmpty() ? "" : "; qemu said: " + firstLines(String.join("\n", errs), 3));
+    }
+
+    private static String shorten(String s, int max) {
+        return s.length() <= max ? s : s.substring(0, max - 3) + "...";
+    }
+
+    private static Thread reader(InputStream in, StringBuilder out, String name) {
+        Thread t = new Thread(() -> {
+            byte[] buf = new byte[4096];
+            try {
+                for (int n; (n = in.read(buf)) > 0; ) {
+                    synchronized (out) {
+                        if (out.length() < 200_000) {
+                            out.append(new String(buf, 0, n, StandardCharsets.ISO_8859_1));
+                        }
+                    }
+                }
+            } catch (IOException e) {
+                // the process ended
+            }
+        }, name);
+        t.setDaemon(true);
+        t.start();
+        return t;
     }
 
     private static boolean kvmError(String stderr) {

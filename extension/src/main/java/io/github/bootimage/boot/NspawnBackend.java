@@ -43,6 +43,7 @@ public final class NspawnBackend implements BootBackend {
     }
 
     /** Why this host cannot run nspawn, or null when it can. */
+    @Override
     public String unusableReason() {
         if (euid.getAsInt() != 0) {
             return "systemd-nspawn needs root, and this JVM runs as uid " + euid.getAsInt()

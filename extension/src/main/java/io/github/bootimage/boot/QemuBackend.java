@@ -17,7 +17,7 @@ import io.github.bootimage.process.ProcessRunner;
  * Boots images as unprivileged qemu virtual machines.
  *
  * <p><b>The root disk.</b> A qemu image is always a disk image built by mkosi ({@code Format=disk},
- * which {@code MachineFactory} sets for {@code boot = QEMU} together with the distribution's kernel
+ * which {@code BootImageRuntime} sets for {@code boot = QEMU} together with the distribution's kernel
  * packages). mkosi makes the GPT disk with systemd-repart, offline: no root, no loop device, and it
  * works the same as root and as a normal user with subordinate ids. So the disk
  * ({@code image.raw}), the kernel ({@code image.vmlinuz}) and the initrd ({@code image.initrd}) are the
@@ -53,9 +53,9 @@ public final class QemuBackend implements BootBackend {
     private final KvmSupport kvm;
     private final long powerOffMillis;
 
-    /** A backend with this JVM's shared KVM state and a 20 s bound on a clean power-off. */
+    /** A backend with a KVM verdict of its own (of /dev/kvm) and a 20 s bound on a clean power-off. */
     public QemuBackend(HostTools tools, ProcessRunner runner, String kvmPolicy) {
-        this(tools, runner, kvmPolicy, KvmSupport.SHARED, 20_000);
+        this(tools, runner, kvmPolicy, new KvmSupport(java.nio.file.Path.of("/dev/kvm")), 20_000);
     }
 
     public QemuBackend(HostTools tools, ProcessRunner runner, String kvmPolicy, KvmSupport kvm, long powerOffMillis) {

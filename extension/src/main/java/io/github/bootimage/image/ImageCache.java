@@ -2,15 +2,12 @@ package io.github.bootimage.image;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.time.Instant;
@@ -19,7 +16,6 @@ import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
-import java.util.concurrent.locks.ReentrantLock;
 
 import io.github.bootimage.BootImageException;
 import io.github.bootimage.ImageBuildException;
@@ -43,7 +39,6 @@ public final class ImageCache {
     /** Touched on every use, for pruning by age. */
     public static final String LAST_USED = ".last-used";
 
-    private static final ConcurrentMap<String, ReentrantLock> LOCKS = new ConcurrentHashMap<>();
 
     /** Where a resolved image came from. */
     public enum Origin {
@@ -144,11 +139,7 @@ public final class ImageCache {
             return found(entry, spec, key, Origin.LOCAL);
         }
         prepareRoot();
-        ReentrantLock local = LOCKS.computeIfAbsent(name, n -> new ReentrantLock());
-        local.lock();
-        try (FileChannel ch = FileChannel.open(root.resolve(".locks").resolve(name + ".lock"),
-                StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-             FileLock ignored = ch.lock()) {
+        try (KeyedFileLock ignored = KeyedFileLock.acquire(root.resolve(".locks").resolve(name + ".lock"))) {
             if (isComplete(entry)) {
                 if (isFresh(entry)) {
                     return found(entry, spec, key, Origin.LOCAL);
@@ -177,8 +168,6 @@ public final class ImageCache {
         } catch (IOException e) {
             throw new ImageBuildException("Could not use the image cache at " + root + ": " + e.getMessage()
                     + ". Set bootimage.cache.dir to a writable directory with a few GiB free.", e);
-        } finally {
-            local.unlock();
         }
     }
 
@@ -231,18 +220,18 @@ public final class ImageCache {
         try {
             Path configDir = tmp.resolve("mkosi");
             config.writeTo(configDir);
-            Path log = tmp.resolve("build.log");
-            try {
-                builder.build(spec, config, configDir, tmp, log);
-            } catch (ImageBuildException e) {
-                keepFailedLog(entry, log);
-                // The temporary directory goes away: point the message at the kept copy of the log.
-                throw new ImageBuildException(e.getMessage().replace(log.toString(), failedLog(entry).toString()), e.getCause());
-            }
+            // The log is written where a failed build's log stays (the temporary directory goes away), so the
+            // builder's message names the file that remains; a build that succeeds takes it into its entry.
+            Path log = failedLog(entry);
+            Files.createDirectories(log.getParent());
+            Files.deleteIfExists(log);
+            builder.build(spec, config, configDir, tmp, log);
             if (!Files.exists(tmp.resolve("image")) && !Files.exists(tmp.resolve("image.raw"))) {
-                keepFailedLog(entry, log);
                 throw new ImageBuildException("mkosi finished but wrote no image for " + spec.label() + " in " + tmp
-                        + " (expected 'image' or 'image.raw'); see " + failedLog(entry));
+                        + " (expected 'image' or 'image.raw'); see " + log);
+            }
+            if (Files.exists(log)) {
+                Files.move(log, tmp.resolve("build.log"), StandardCopyOption.REPLACE_EXISTING);
             }
             writeMetadata(tmp, spec, key);
             try {
@@ -348,17 +337,6 @@ public final class ImageCache {
         return root.resolve(".failed").resolve(entry.getFileName() + ".log");
     }
 
-    private void keepFailedLog(Path entry, Path log) {
-        try {
-            if (Files.exists(log)) {
-                Files.createDirectories(root.resolve(".failed"));
-                Files.copy(log, failedLog(entry), StandardCopyOption.REPLACE_EXISTING);
-            }
-        } catch (IOException e) {
-            LOG.log(System.Logger.Level.WARNING, "Could not keep the failed build log " + log, e);
-        }
-    }
-
     private static void touch(Path entry) {
         try {
             Path f = entry.resolve(LAST_USED);
@@ -377,17 +355,14 @@ public final class ImageCache {
             return;
         }
         try {
-            Process p = new ProcessBuilder(List.of("rm", "-rf", "--one-file-system", dir.toString()))
-                    .redirectErrorStream(true).start();
-            String out = new String(p.getInputStream().readAllBytes());
-            if (p.waitFor() != 0) {
-                throw new BootImageException("Could not remove " + dir + ": " + out.strip());
+            var r = io.github.bootimage.process.ProcessRunner.onHostPath()
+                    .run(List.of("rm", "-rf", "--one-file-system", dir.toString()), Duration.ofMinutes(10));
+            if (!r.succeeded()) {
+                throw new BootImageException("Could not remove " + dir + (r.timedOut() ? " within 10 minutes" : "") + ": "
+                        + r.output().strip());
             }
         } catch (IOException e) {
             throw new UncheckedIOException("Could not remove " + dir, e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new BootImageException("Interrupted while removing " + dir);
         }
     }
 }

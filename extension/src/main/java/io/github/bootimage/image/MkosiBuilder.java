@@ -97,9 +97,6 @@ public final class MkosiBuilder implements ImageBuilder {
         }
     }
 
-    private static final java.util.concurrent.ConcurrentMap<Path, java.util.concurrent.locks.ReentrantLock> RELEASE_LOCKS =
-            new java.util.concurrent.ConcurrentHashMap<>();
-
     @Override
     public void build(ImageSpec spec, Path configDir, Path outputDir, Path logFile) {
         build(spec, generated(), configDir, outputDir, logFile);
@@ -118,21 +115,15 @@ public final class MkosiBuilder implements ImageBuilder {
             LOG.log(System.Logger.Level.INFO, "Building image {0} with mkosi: {1}", spec.label(), String.join(" ", cmd));
             // One build per release at a time, across threads and JVMs: they share the package cache (mkosi runs
             // apt and dnf without their own locks) and, per package layer, mkosi's cached tree.
-            var local = RELEASE_LOCKS.computeIfAbsent(packages, l -> new java.util.concurrent.locks.ReentrantLock());
-            local.lock();
-            try (var ch = java.nio.channels.FileChannel.open(packages.resolveSibling(packages.getFileName() + ".lock"),
-                    java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE);
-                 var fileLock = ch.lock()) {
-                try (var served = LocalRepositoryServer.serve(spec, configDir)) {
-                    // Under the tree guard: mkosi and all it starts die with the JVM thread that waits for it,
-                    // even when the JVM is SIGKILLed, and nothing it started outlives the build.
-                    r = runner.runTree(cmd, configDir, timeout, 400, line -> {
-                        LOG.log(System.Logger.Level.DEBUG, "[mkosi {0}] {1}", spec.label(), line);
-                        log.write(line);
-                    });
-                }
+            try (var release = KeyedFileLock.acquire(packages.resolveSibling(packages.getFileName() + ".lock"));
+                 var served = LocalRepositoryServer.serve(spec, configDir)) {
+                // Under the tree guard: mkosi and all it starts die with the JVM thread that waits for it,
+                // even when the JVM is SIGKILLed, and nothing it started outlives the build.
+                r = runner.runTree(cmd, configDir, timeout, 400, line -> {
+                    LOG.log(System.Logger.Level.DEBUG, "[mkosi {0}] {1}", spec.label(), line);
+                    log.write(line);
+                });
             } finally {
-                local.unlock();
                 log.close();
             }
         } catch (IOException e) {

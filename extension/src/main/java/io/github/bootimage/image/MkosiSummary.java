@@ -6,12 +6,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.time.Duration;
 import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 
 import io.github.bootimage.ImageBuildException;
 import io.github.bootimage.process.HostTools;
+import io.github.bootimage.process.ProcessRunner;
 
 /**
  * What mkosi makes of a user's project: {@code mkosi --json summary} on the directory, read into
@@ -74,26 +76,18 @@ final class MkosiSummary {
     private static ProjectSettings summary(Path directory, HostTools tools, String distro, String release) {
         Path mkosi = tools.require("mkosi", "to read the mkosi configuration " + directory);
         List<String> cmd = summaryCommand(directory, mkosi, distro, release);
-        Path err = null;
         try {
-            err = Files.createTempFile("bootimage-mkosi-summary", ".log");
-            ProcessBuilder pb = new ProcessBuilder(cmd).directory(directory.toFile())
-                    .redirectError(err.toFile()).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
-            pb.environment().clear();
-            pb.environment().putAll(tools.environment());
-            Process p = pb.start();
-            byte[] out = p.getInputStream().readAllBytes();
-            if (!p.waitFor(2, TimeUnit.MINUTES)) {
-                p.destroyForcibly();
+            ProcessRunner.Captured c = new ProcessRunner(tools).capture(cmd, directory, null, Duration.ofMinutes(2));
+            if (c.result().timedOut()) {
                 throw new ImageBuildException("mkosi took over 2 minutes to read the configuration " + directory
-                        + "\ncommand: " + String.join(" ", cmd));
+                        + " and was stopped\ncommand: " + String.join(" ", cmd));
             }
-            List<String> log = Files.readAllLines(err, StandardCharsets.UTF_8);
-            if (p.exitValue() != 0) {
-                throw new ImageBuildException(rejectedMessage(directory, log, p.exitValue(), String.join(" ", cmd)));
+            if (c.result().exitCode() != 0) {
+                throw new ImageBuildException(rejectedMessage(directory, c.result().lines(), c.result().exitCode(),
+                        String.join(" ", cmd)));
             }
             try {
-                return ProjectSettings.fromSummary(new String(out, StandardCharsets.UTF_8));
+                return ProjectSettings.fromSummary(new String(c.stdout(), StandardCharsets.UTF_8));
             } catch (RuntimeException e) {
                 throw new ImageBuildException("Could not read mkosi's summary of " + directory + " (" + e.getMessage()
                         + ")\ncommand: " + String.join(" ", cmd), e);
@@ -101,17 +95,6 @@ final class MkosiSummary {
         } catch (IOException e) {
             throw new ImageBuildException("Could not run mkosi to read the configuration " + directory + ": "
                     + e.getMessage() + "\ncommand: " + String.join(" ", cmd), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new ImageBuildException("Interrupted while mkosi read the configuration " + directory);
-        } finally {
-            if (err != null) {
-                try {
-                    Files.deleteIfExists(err);
-                } catch (IOException ignored) {
-                    // a temporary file
-                }
-            }
         }
     }
 

@@ -56,19 +56,28 @@ public final class UserMkosiProject {
      * @throws IllegalArgumentException naming the entry when it is not a directory or holds no mkosi configuration
      */
     public static UserMkosiProject at(Path base, String entry) {
+        return at(base, entry, "@BootImage mkosiConfig");
+    }
+
+    /**
+     * The same, with the input's name for messages: {@code "@BootImage mkosiConfig"} or the runner's
+     * {@code "--mkosi-config"}.
+     */
+    public static UserMkosiProject at(Path base, String entry, String input) {
+        String attribute = input.startsWith("@BootImage ") ? input.substring("@BootImage ".length()) : input;
         if (entry == null || entry.isBlank()) {
-            throw new IllegalArgumentException("@BootImage mkosiConfig is empty: name an mkosi configuration directory");
+            throw new IllegalArgumentException(input + " is empty: name an mkosi configuration directory");
         }
         Path dir = base.resolve(entry.strip()).toAbsolutePath().normalize();
         if (!Files.isDirectory(dir)) {
-            throw new IllegalArgumentException("@BootImage mkosiConfig '" + entry + "' does not exist as a directory (looked at "
+            throw new IllegalArgumentException(input + " '" + entry + "' does not exist as a directory (looked at "
                     + dir + "). Paths are relative to the working directory, the module's folder under Maven: create it"
                     + " or fix the path.");
         }
         if (!Files.isRegularFile(dir.resolve("mkosi.conf")) && !Files.isDirectory(dir.resolve("mkosi.conf.d"))) {
-            throw new IllegalArgumentException("@BootImage mkosiConfig '" + entry + "' (" + dir + ") holds no mkosi"
+            throw new IllegalArgumentException(input + " '" + entry + "' (" + dir + ") holds no mkosi"
                     + " configuration: mkosi reads mkosi.conf and mkosi.conf.d/*.conf there, and it has neither. Add an"
-                    + " mkosi.conf (such as '[Distribution]' 'Distribution=debian' 'Release=bookworm') or point mkosiConfig"
+                    + " mkosi.conf (such as '[Distribution]' 'Distribution=debian' 'Release=bookworm') or point " + attribute
                     + " at the directory that has one.");
         }
         return new UserMkosiProject(dir, entry.strip());

@@ -44,7 +44,7 @@ public final class BootImageExtension implements BeforeAllCallback, BeforeClassT
         injectFields(context, null, testClass, ModifierSupport::isStatic);
         Optional<BootImage> declared = classDeclaration(context);
         if (declared.isPresent() && declared.get().lifecycle() == Lifecycle.PER_CLASS
-                && context.getStore(NAMESPACE).get(MatrixSupport.key(context, ClassMachineKey.INSTANCE)) == null
+                && context.getStore(NAMESPACE).get(classKey(context, classContext(context))) == null
                 && !hasNestedParent(context)) {
             // Boot eagerly, so a class whose image cannot boot fails once, in its set-up.
             classMachine(context);
@@ -197,13 +197,14 @@ public final class BootImageExtension implements BeforeAllCallback, BeforeClassT
     private Machine classMachine(ExtensionContext ec) {
         BootImage a = classDeclaration(ec).orElseThrow();
         ExtensionContext owner = classContext(ec);
-        return Machines.getOrBoot(owner, MatrixSupport.key(ec, ClassMachineKey.INSTANCE),
+        return Machines.getOrBoot(owner, classKey(ec, owner),
                 () -> MatrixSupport.request(ec, a, "class " + ec.getRequiredTestClass().getSimpleName()));
     }
 
     /**
-     * The outermost class context that declares @BootImage, so nested classes share its machine; inside
-     * a class matrix, never above the matrix invocation, so each distribution gets its own machine.
+     * The nearest class context that declares @BootImage, whose declaration the class machine follows:
+     * nested classes without a declaration of their own share it, a nested class with its own boots its
+     * own. Inside a class matrix, never above the matrix invocation, so each distribution gets its own machine.
      */
     private static ExtensionContext classContext(ExtensionContext ec) {
         ExtensionContext c = ec;
@@ -216,8 +217,6 @@ public final class BootImageExtension implements BeforeAllCallback, BeforeClassT
             boolean isMatrixInvocation = p.getUniqueId().equals(matrixOwner);
             if (isMatrixInvocation || AnnotationSupport.findAnnotation(p.getRequiredTestClass(), BootImage.class).isPresent()) {
                 best = p;
-            }
-            if (isMatrixInvocation) {
                 break;
             }
         }
@@ -245,6 +244,14 @@ public final class BootImageExtension implements BeforeAllCallback, BeforeClassT
             }
         }
         return MatrixSupport.entry(ec).map(e -> MatrixSupport.DEFAULTS);
+    }
+
+    /**
+     * The class machine's key: per owning class context, since a store also answers with its parents'
+     * values (a nested class with its own declaration must not find the outer class's machine).
+     */
+    private static Object classKey(ExtensionContext ec, ExtensionContext owner) {
+        return MatrixSupport.key(ec, java.util.List.of(ClassMachineKey.INSTANCE, owner.getUniqueId()));
     }
 
     enum ClassMachineKey { INSTANCE }

@@ -6,11 +6,11 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
 import io.github.bootimage.Machine;
-import io.github.bootimage.internal.DefaultMachine;
+import io.github.bootimage.runtime.DefaultMachine;
 import io.github.bootimage.image.MirrorUnavailableException;
-import io.github.bootimage.internal.MachineFactory;
-import io.github.bootimage.internal.MachineRequest;
-import io.github.bootimage.internal.Settings;
+import io.github.bootimage.runtime.BootImageRuntime;
+import io.github.bootimage.runtime.MachineRequest;
+import io.github.bootimage.runtime.Settings;
 
 /** Boots machines into a context's store, where JUnit closes them when the context ends. */
 final class Machines {
@@ -21,6 +21,16 @@ final class Machines {
 
     static Settings settings(ExtensionContext ec) {
         return new Settings(ec::getConfigurationParameter);
+    }
+
+    /**
+     * The runtime of this test run: one per engine run, in the root context's store, which closes it
+     * (and any machine still running) when the run ends.
+     */
+    static BootImageRuntime runtime(ExtensionContext ec) {
+        ExtensionContext root = ec.getRoot();
+        return root.getStore(BootImageExtension.NAMESPACE).computeIfAbsent(BootImageRuntime.class,
+                k -> BootImageRuntime.create(settings(root)), BootImageRuntime.class);
     }
 
     /** The machines in a context's store and its ancestors'. */
@@ -54,10 +64,10 @@ final class Machines {
         Settings settings = settings(owner);
         MachineRequest r = request.get();
         try {
-            MachineFactory factory = MachineFactory.shared(settings);
+            BootImageRuntime runtime = runtime(owner);
             String keep = settings.keep();
-            DefaultMachine m = factory.boot(r);
-            store.put(key, new ManagedMachine(m, factory, keep));
+            DefaultMachine m = runtime.boot(r);
+            store.put(key, new ManagedMachine(m, runtime, keep));
             @SuppressWarnings("unchecked")
             java.util.Set<Object> keys = (java.util.Set<Object>) store.computeIfAbsent(EXTRA_KEYS,
                     k -> java.util.concurrent.ConcurrentHashMap.newKeySet());

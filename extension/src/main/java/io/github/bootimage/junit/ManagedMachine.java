@@ -4,8 +4,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-import io.github.bootimage.internal.DefaultMachine;
-import io.github.bootimage.internal.MachineFactory;
+import io.github.bootimage.runtime.DefaultMachine;
+import io.github.bootimage.runtime.BootImageRuntime;
 
 /**
  * A machine in a JUnit store: closed when its context ends, unless {@code bootimage.keep} says to keep
@@ -13,13 +13,13 @@ import io.github.bootimage.internal.MachineFactory;
  */
 final class ManagedMachine implements AutoCloseable {
     private final DefaultMachine machine;
-    private final MachineFactory factory;
+    private final BootImageRuntime runtime;
     private final String keep;
     private volatile boolean failed;
 
-    ManagedMachine(DefaultMachine machine, MachineFactory factory, String keep) {
+    ManagedMachine(DefaultMachine machine, BootImageRuntime runtime, String keep) {
         this.machine = machine;
-        this.factory = factory;
+        this.runtime = runtime;
         this.keep = keep;
     }
 
@@ -56,14 +56,14 @@ final class ManagedMachine implements AutoCloseable {
     @Override
     public void close() {
         if ("always".equals(keep)) {
-            factory.detach(machine);
+            runtime.detach(machine);
             System.err.println("bootimage: keeping machine " + machine.name() + " running (bootimage.keep=always); get in with: "
                     + machine.loginHint() + " ; it is not stopped when the JVM ends: stop it yourself.");
             return;
         }
         if ("on-failure".equals(keep) && failed) {
             System.err.println("bootimage: keeping machine " + machine.name() + " after a failed test (bootimage.keep=on-failure)"
-                    + " until the JVM ends; get in with: " + machine.loginHint());
+                    + " until the test run ends; get in with: " + machine.loginHint());
             return;
         }
         machine.close();

@@ -5,7 +5,7 @@ import java.util.Optional;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
 import io.github.bootimage.BootImage;
-import io.github.bootimage.internal.MachineRequest;
+import io.github.bootimage.runtime.MachineRequest;
 
 /** The distribution a test runs on: the declaration's, or the matrix entry around it. */
 final class MatrixSupport {

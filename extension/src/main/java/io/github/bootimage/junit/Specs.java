@@ -2,8 +2,8 @@ package io.github.bootimage.junit;
 
 
 import io.github.bootimage.BootImage;
-import io.github.bootimage.internal.Declarations;
-import io.github.bootimage.internal.MachineRequest;
+import io.github.bootimage.runtime.Declarations;
+import io.github.bootimage.runtime.MachineRequest;
 
 /** Turns a {@link BootImage} declaration into a validated machine request. */
 final class Specs {

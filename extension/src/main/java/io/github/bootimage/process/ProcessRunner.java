@@ -33,6 +33,11 @@ public final class ProcessRunner {
         this.tools = tools;
     }
 
+    /** A runner for the host's basic tools (tar, du, rm) on the JVM's own PATH. */
+    public static ProcessRunner onHostPath() {
+        return new ProcessRunner(HostTools.fromEnvironment(null, true));
+    }
+
     public HostTools tools() {
         return tools;
     }
@@ -63,7 +68,7 @@ public final class ProcessRunner {
     /** Runs a command to completion (or until the timeout kills it). */
     public Result run(List<String> command, Path workdir, Duration timeout, int keepLines, Consumer<String> lineSink)
             throws IOException {
-        return run(command, workdir, timeout, keepLines, lineSink, false);
+        return execute(command, workdir, timeout, keepLines, lineSink, null, null, false);
     }
 
     /**
@@ -73,11 +78,12 @@ public final class ProcessRunner {
      */
     public Result runTree(List<String> command, Path workdir, Duration timeout, int keepLines, Consumer<String> lineSink)
             throws IOException {
-        return run(command, workdir, timeout, keepLines, lineSink, true);
+        return execute(command, workdir, timeout, keepLines, lineSink, null, null, true);
     }
 
-    private Result run(List<String> command, Path workdir, Duration timeout, int keepLines, Consumer<String> lineSink,
-                       boolean guardTree) throws IOException {
+    /** The one place host commands run: stdout to {@code stdout} when given, else into the lines like stderr. */
+    private Result execute(List<String> command, Path workdir, Duration timeout, int keepLines, Consumer<String> lineSink,
+                           java.io.OutputStream stdout, java.io.InputStream stdin, boolean guardTree) throws IOException {
         String program = resolve(command.get(0));
         CommandLine cl;
         if (guardTree) {
@@ -105,11 +111,11 @@ public final class ProcessRunner {
             }
         };
         // One line splitter per stream: the two pump threads must not share a line buffer.
-        LogOutputStream out = lines(sink);
+        java.io.OutputStream out = stdout != null ? stdout : lines(sink);
         LogOutputStream err = lines(sink);
         ExecuteWatchdog watchdog = ExecuteWatchdog.builder().setTimeout(timeout).get();
         DefaultExecutor executor = DefaultExecutor.builder()
-                .setExecuteStreamHandler(new PumpStreamHandler(out, err))
+                .setExecuteStreamHandler(new PumpStreamHandler(out, err, stdin))
                 .setWorkingDirectory(workdir == null ? Path.of(".") : workdir)
                 .get();
         executor.setWatchdog(watchdog);
@@ -164,6 +170,30 @@ public final class ProcessRunner {
                 sink.accept(line);
             }
         };
+    }
+
+    /**
+     * A command whose stdout is data (an archive, JSON) rather than lines.
+     *
+     * @param result what {@link #run} gives: the exit code, the timeout, and stderr's last lines (stdout is not in it)
+     * @param stdout everything the command wrote to stdout, as bytes
+     */
+    public record Captured(Result result, byte[] stdout) {
+        /** stderr's last lines, for messages. */
+        public String stderr() {
+            return result.output();
+        }
+    }
+
+    /**
+     * Runs a command with {@code stdin} (null: none, at end of file at once) and keeps its stdout as bytes; a
+     * timeout kills it, and its stderr's last lines are in the result for the caller's message.
+     */
+    public Captured capture(List<String> command, Path workdir, byte[] stdin, Duration timeout) throws IOException {
+        java.io.ByteArrayOutputStream stdout = new java.io.ByteArrayOutputStream();
+        Result r = execute(command, workdir, timeout, 1000, null, stdout,
+                new java.io.ByteArrayInputStream(stdin == null ? new byte[0] : stdin), false);
+        return new Captured(r, stdout.toByteArray());
     }
 
     /** Runs a short command and returns its result, with no line sink. */

@@ -22,15 +22,12 @@ import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
-import org.awaitility.Awaitility;
-import org.awaitility.core.ConditionTimeoutException;
-import org.awaitility.core.TerminalFailureException;
-
 import io.github.bootimage.CommandFailedException;
 import io.github.bootimage.CommandTimeoutException;
 import io.github.bootimage.ExecRequest;
 import io.github.bootimage.ExecResult;
 import io.github.bootimage.MachineLaunchException;
+import io.github.bootimage.process.Waits;
 
 /**
  * Commands through the bootimage agent, a small bash script in the guest that reads one command per
@@ -188,21 +185,16 @@ public final class ConsoleTransport implements CommandTransport {
      * @throws MachineLaunchException when the guest dies or the timeout passes, with the console tail
      */
     public void awaitReady(Duration timeout) {
-        try {
-            Awaitility.await((bootstrap ? "console" : "agent channel") + " of machine " + machine + " to become ready")
-                    .atMost(timeout)
-                    .pollDelay(Duration.ZERO)
-                    .pollInterval(Duration.ofMillis(2))
-                    .pollInSameThread()
-                    .failFast("the guest's process ended", () -> eof && !frames.ready())
-                    .until(() -> {
-                        maybeBootstrap();
-                        return frames.ready();
-                    });
-        } catch (TerminalFailureException e) {
+        Waits.Outcome o = Waits.until((bootstrap ? "console" : "agent channel") + " of machine " + machine
+                + " to become ready", timeout, Duration.ofMillis(2), () -> eof && !frames.ready(), () -> {
+                    maybeBootstrap();
+                    return frames.ready();
+                });
+        if (o == Waits.Outcome.IMPOSSIBLE) {
             throw new MachineLaunchException("Machine " + machine + " stopped while booting ("
                     + exitDescription.get() + ") before its " + via + " answered. Console tail:\n" + consoleTail(40));
-        } catch (ConditionTimeoutException e) {
+        }
+        if (o == Waits.Outcome.TIMED_OUT) {
             throw new MachineLaunchException("Machine " + machine + " did not boot within " + timeout.toSeconds()
                     + " s: " + (bootstrap ? "no autologin shell answered on its console"
                     : "the bootimage agent did not answer on its channel (the image's bootimage-agent.service;"
@@ -319,9 +311,9 @@ public final class ConsoleTransport implements CommandTransport {
                 f = fut.get(timeout.toMillis() + 10_000, TimeUnit.MILLISECONDS);
             } catch (TimeoutException e) {
                 frames.pending.remove(id);
-                throw new CommandTimeoutException("Command [" + request.commandLine() + "] on machine " + machine
-                        + " (" + via + ") got no answer within " + timeout.toMillis() + " ms plus 10 s of grace: the"
-                        + " guest is hung or its " + via + " is blocked. Console tail:\n" + consoleTail(20));
+                throw new CommandTimeoutException(machine, via, request.commandLine(), timeout, "got no answer within "
+                        + timeout.toMillis() + " ms plus 10 s of grace: the guest is hung or its " + via
+                        + " is blocked. Console tail:\n" + consoleTail(20), null);
             } catch (ExecutionException e) {
                 frames.pending.remove(id);
                 throw gone(request, e.getCause().getMessage());
@@ -341,10 +333,9 @@ public final class ConsoleTransport implements CommandTransport {
             byte[] stderr = checked(request, f, "stderr", f.err(), 6, 7);
             if (f.flag().equals("timeout")) {
                 ExecResult result = ExecResult.of(f.exitCode(), binaryOut ? new byte[0] : stdout, stderr, took);
-                throw new CommandTimeoutException("Command [" + request.commandLine() + "] on machine " + machine
-                        + " (" + via + ") timed out after " + timeout.toMillis() + " ms and was killed; the machine is"
-                        + " still usable. Pass a longer timeout with ExecRequest.withTimeout(...) or set"
-                        + " bootimage.timeout.command. Output so far:" + result.toString().replaceFirst("^[^\n]*", ""));
+                throw new CommandTimeoutException(machine, via, request.commandLine(), timeout, "timed out after "
+                        + timeout.toMillis() + " ms and was killed; the machine is still usable. Pass a longer timeout"
+                        + " with ExecRequest.withTimeout(...) or set bootimage.timeout.command.", result);
             }
             return new Bytes(f.exitCode(), stdout, stderr, took);
         }
@@ -410,7 +401,7 @@ public final class ConsoleTransport implements CommandTransport {
     private CommandFailedException gone(ExecRequest request, String why) {
         return new CommandFailedException("Cannot run [" + request.commandLine() + "] on machine " + machine
                 + " (" + via + "): " + why + ". The guest may have powered itself off or crashed. Console tail:\n"
-                + consoleTail(20), null);
+                + consoleTail(20), machine, request.commandLine(), null, null, null);
     }
 
     @Override

@@ -5,13 +5,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 
-import org.awaitility.Awaitility;
-import org.awaitility.core.ConditionTimeoutException;
-import org.awaitility.core.TerminalFailureException;
 
 import io.github.bootimage.ExecRequest;
 import io.github.bootimage.ExecResult;
 import io.github.bootimage.MachineLaunchException;
+import io.github.bootimage.process.Waits;
 
 /**
  * Reads the guest's SSH host public keys over its console (to pin them before the first SSH
@@ -33,35 +31,28 @@ final class GuestHostKeys {
         String keyBlob = pub.length >= 2 ? pub[1] : pub[0];
         AtomicReference<ExecResult> last = new AtomicReference<>();
         AtomicReference<List<String>> keys = new AtomicReference<>(List.of());
-        try {
-            Awaitility.await("host keys and authorized key of machine " + t.machine())
-                    .atMost(timeout)
-                    .pollDelay(Duration.ZERO)
-                    .pollInterval(Duration.ofMillis(100))
-                    .pollInSameThread()
-                    .failFast("the guest stopped", () -> !t.alive().getAsBoolean())
-                    .until(() -> {
-                        ExecResult r = console.exec(ExecRequest.of("sh", "-c", SCRIPT, "sh", keyBlob),
-                                Duration.ofSeconds(30));
-                        last.set(r);
-                        List<String> k = new ArrayList<>();
-                        for (String l : r.stdout().split("\n")) {
-                            if (l.matches("(ssh-|ecdsa-)\\S+ [A-Za-z0-9+/=]+.*")) {
-                                k.add(l.strip());
-                            }
+        Waits.Outcome o = Waits.until("host keys and authorized key of machine " + t.machine(), timeout,
+                Duration.ofMillis(100), () -> !t.alive().getAsBoolean(), () -> {
+                    ExecResult r = console.exec(ExecRequest.of("sh", "-c", SCRIPT, "sh", keyBlob), Duration.ofSeconds(30));
+                    last.set(r);
+                    List<String> k = new ArrayList<>();
+                    for (String l : r.stdout().split("\n")) {
+                        if (l.matches("(ssh-|ecdsa-)\\S+ [A-Za-z0-9+/=]+.*")) {
+                            k.add(l.strip());
                         }
-                        keys.set(k);
-                        return !k.isEmpty() && r.stdout().contains(MARK);
-                    });
+                    }
+                    keys.set(k);
+                    return !k.isEmpty() && r.stdout().contains(MARK);
+                });
+        if (o == Waits.Outcome.MET) {
             return keys.get();
-        } catch (TerminalFailureException | ConditionTimeoutException e) {
-            String missing = keys.get().isEmpty() ? "the guest has no SSH host keys in /etc/ssh (is openssh-server installed?)"
-                    : "root's /root/.ssh/authorized_keys does not hold the machine's key: the guest's systemd did not"
-                    + " install the credential ssh.authorized_keys.root (it needs systemd 252 or newer)";
-            throw new MachineLaunchException("Machine " + t.machine() + ": cannot set up SSH"
-                    + (e instanceof TerminalFailureException ? " (the guest stopped)" : " within " + timeout.toMillis() + " ms")
-                    + ": " + missing + ". Last check over the console: "
-                    + (last.get() == null ? "none" : last.get().toString()) + "\nOr use transport = Transport.CONSOLE." + t.tail());
         }
+        String missing = keys.get().isEmpty() ? "the guest has no SSH host keys in /etc/ssh (is openssh-server installed?)"
+                : "root's /root/.ssh/authorized_keys does not hold the machine's key: the guest's systemd did not"
+                + " install the credential ssh.authorized_keys.root (it needs systemd 252 or newer)";
+        throw new MachineLaunchException("Machine " + t.machine() + ": cannot set up SSH"
+                + (o == Waits.Outcome.IMPOSSIBLE ? " (the guest stopped)" : " within " + timeout.toMillis() + " ms")
+                + ": " + missing + ". Last check over the console: "
+                + (last.get() == null ? "none" : last.get().toString()) + "\nOr use transport = Transport.CONSOLE.", t.tail(), null);
     }
 }

@@ -6,10 +6,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 import io.github.bootimage.MachineLaunchException;
 import io.github.bootimage.image.ImageCache;
+import io.github.bootimage.process.ProcessRunner;
 
 /**
  * An ephemeral ed25519 key pair for one machine, made by the host's {@code ssh-keygen} in a private
@@ -32,27 +32,31 @@ public record SshKeys(Path dir, Path privateKey, String authorizedKey) implement
         return generate(dir, "ssh-keygen");
     }
 
+    static final java.time.Duration KEYGEN_TIMEOUT = java.time.Duration.ofSeconds(30);
+
     static SshKeys generate(Path dir, String keygen) {
+        return generate(dir, keygen, KEYGEN_TIMEOUT);
+    }
+
+    static SshKeys generate(Path dir, String keygen, java.time.Duration timeout) {
         Path key = dir.resolve("id_ed25519");
         List<String> cmd = List.of(keygen, "-q", "-t", "ed25519", "-N", "", "-C", "bootimage", "-f", key.toString());
         try {
             Files.createDirectories(dir.getParent());
             Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-            Process p;
+            ProcessRunner.Result r;
             try {
-                p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+                r = ProcessRunner.onHostPath().run(cmd, timeout);
             } catch (IOException e) {
                 ImageCache.deleteTree(dir);
                 throw new MachineLaunchException("Could not generate an SSH key for the SSH transport: cannot run "
                         + keygen + " (" + e.getMessage() + "). Install the package openssh-client"
                         + " (scripts/setup-host.sh does), or use transport = Transport.CONSOLE.", e);
             }
-            p.getOutputStream().close();
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
-                String how = p.isAlive() ? "hung" : "exited with code " + p.exitValue();
-                p.destroyForcibly();
-                throw new IOException("[" + String.join(" ", cmd) + "] " + how + ": " + out.strip());
+            if (!r.succeeded()) {
+                String how = r.timedOut() ? "hung for " + timeout.toMillis() + " ms and was killed"
+                        : "exited with code " + r.exitCode();
+                throw new IOException("[" + r.commandLine() + "] " + how + ": " + r.output().strip());
             }
             Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("rw-------"));
             String pub = Files.readString(dir.resolve("id_ed25519.pub"), StandardCharsets.US_ASCII).strip();
@@ -60,10 +64,16 @@ public record SshKeys(Path dir, Path privateKey, String authorizedKey) implement
         } catch (IOException e) {
             ImageCache.deleteTree(dir);
             throw new MachineLaunchException("Could not generate an SSH key in " + dir + ": " + e, e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new MachineLaunchException("Interrupted while generating an SSH key in " + dir, e);
         }
+    }
+
+    /**
+     * The command a person runs to log in while the machine runs: this key, and no host-key check (each
+     * machine has fresh host keys on a port other machines used before).
+     */
+    public String loginCommand(int port) {
+        return "ssh -i " + privateKey + " -o IdentitiesOnly=yes -o UserKnownHostsFile=/dev/null -o StrictHostKeyChecking=no"
+                + " -o LogLevel=ERROR -p " + port + " root@127.0.0.1";
     }
 
     /** Deletes the key pair and its directory. */

@@ -7,11 +7,9 @@ import java.net.Socket;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicReference;
 
-import org.awaitility.Awaitility;
-import org.awaitility.core.ConditionTimeoutException;
-import org.awaitility.core.TerminalFailureException;
 
 import io.github.bootimage.MachineLaunchException;
+import io.github.bootimage.process.Waits;
 
 /**
  * Waits until the guest's sshd answers with its {@code SSH-2.0} banner (the check sshj's own
@@ -25,26 +23,21 @@ final class SshReadiness {
 
     static void awaitBanner(SshTarget t, Duration timeout) {
         AtomicReference<String> last = new AtomicReference<>("not tried yet");
-        try {
-            Awaitility.await("sshd of machine " + t.machine() + " on " + t.host() + ":" + t.port())
-                    .atMost(timeout)
-                    .pollDelay(Duration.ZERO)
-                    .pollInterval(Duration.ofMillis(50))
-                    .pollInSameThread()
-                    .failFast("the guest stopped", () -> !t.alive().getAsBoolean())
-                    .until(() -> {
-                        String why = probe(t.host(), t.port(), Duration.ofSeconds(2));
-                        last.set(why);
-                        return why == null;
-                    });
-        } catch (TerminalFailureException e) {
+        Waits.Outcome o = Waits.until("sshd of machine " + t.machine() + " on " + t.host() + ":" + t.port(), timeout,
+                Duration.ofMillis(50), () -> !t.alive().getAsBoolean(), () -> {
+                    String why = probe(t.host(), t.port(), Duration.ofSeconds(2));
+                    last.set(why);
+                    return why == null;
+                });
+        if (o == Waits.Outcome.IMPOSSIBLE) {
             throw new MachineLaunchException("Machine " + t.machine() + " stopped before its sshd answered on "
-                    + t.host() + ":" + t.port() + " (last attempt: " + last.get() + ")." + t.tail());
-        } catch (ConditionTimeoutException e) {
+                    + t.host() + ":" + t.port() + " (last attempt: " + last.get() + ").", t.tail(), null);
+        }
+        if (o == Waits.Outcome.TIMED_OUT) {
             throw new MachineLaunchException("Machine " + t.machine() + ": sshd did not answer with an SSH-2.0 banner on "
                     + t.host() + ":" + t.port() + " within " + timeout.toMillis() + " ms (last attempt: " + last.get()
                     + "). Check that the image has an SSH server (packages = \"openssh-server\") and that ssh.socket"
-                    + " listens on that port, or use transport = Transport.CONSOLE." + t.tail());
+                    + " listens on that port, or use transport = Transport.CONSOLE.", t.tail(), null);
         }
     }
 

@@ -85,7 +85,7 @@ final class SshSessions {
         }
         throw new CommandFailedException("Command [" + request.commandLine() + "] on machine " + machine
                 + " (ssh): sshd reported neither an exit status nor a signal; the SSH connection may have dropped"
-                + " as it ended.", ExecResult.of(-1, stdout, stderr, took));
+                + " as it ended.", machine, request.commandLine(), ExecResult.of(-1, stdout, stderr, took), took, null);
     }
 
     /** Kills the command and every process that inherited its tag, over a second session. */

@@ -136,7 +136,7 @@ public final class SshTransport implements CommandTransport {
             throw new MachineLaunchException("Machine " + target.machine() + ": SSH authentication refused at "
                     + target.endpoint() + " (" + e.getMessage() + "). The guest did not accept the machine's key: it"
                     + " reaches root's authorized_keys through the credential ssh.authorized_keys.root, which needs"
-                    + " systemd 252 or newer in the guest; or use transport = Transport.CONSOLE." + target.tail(), e);
+                    + " systemd 252 or newer in the guest; or use transport = Transport.CONSOLE.", target.tail(), e);
         } catch (IOException e) {
             closeQuietly(c);
             String pin = e instanceof net.schmizz.sshj.transport.TransportException te
@@ -145,7 +145,7 @@ public final class SshTransport implements CommandTransport {
                     + String.join(", ", target.hostKeys().stream().map(k -> k.split("\\s+")[0]).toList())
                     + "): another process may be answering on this port" : "";
             throw new MachineLaunchException("Machine " + target.machine() + ": SSH failed while " + what + ": "
-                    + describe(e) + pin + "." + target.tail(), e);
+                    + describe(e) + pin + ".", target.tail(), e);
         }
     }
 
@@ -179,6 +179,12 @@ public final class SshTransport implements CommandTransport {
         return client(request);
     }
 
+    /** Whether the current connection is up (false once the server side dropped it). */
+    boolean connected() {
+        SSHClient c = client;
+        return c != null && c.isConnected();
+    }
+
     /** The live connection; reconnects once when it dropped and the guest still runs. */
     SSHClient client(ExecRequest request) {
         SSHClient c = client;
@@ -200,10 +206,8 @@ public final class SshTransport implements CommandTransport {
             try {
                 client = login();
             } catch (MachineLaunchException e) {
-                String m = e.getMessage();
-                int tail = m.indexOf(" Console tail:");
-                throw gone(request, "the SSH connection had dropped and reconnecting failed: "
-                        + (tail >= 0 ? m.substring(0, tail) : m), e);
+                // The reason is quoted once; the console tail comes once, at the end of this message.
+                throw gone(request, "the SSH connection had dropped and reconnecting failed: " + e.reason(), null, e);
             }
             return client;
         }
@@ -307,10 +311,9 @@ public final class SshTransport implements CommandTransport {
     }
 
     private CommandTimeoutException timeoutException(ExecRequest request, Duration timeout) {
-        return new CommandTimeoutException("Command [" + request.commandLine() + "] on machine " + target.machine()
-                + " (ssh) timed out after " + timeout.toMillis() + " ms and was killed with its child processes; the"
-                + " machine is still usable. Pass a longer timeout with ExecRequest.withTimeout(...) or set"
-                + " bootimage.timeout.command.");
+        return new CommandTimeoutException(target.machine(), "ssh", request.commandLine(), timeout, "timed out after "
+                + timeout.toMillis() + " ms and was killed with its child processes; the machine is still usable. Pass a"
+                + " longer timeout with ExecRequest.withTimeout(...) or set bootimage.timeout.command.", null);
     }
 
     private void acquire(ExecRequest request) {
@@ -324,13 +327,15 @@ public final class SshTransport implements CommandTransport {
     }
 
     CommandFailedException gone(ExecRequest request, String why, Throwable cause) {
-        CommandFailedException e = new CommandFailedException("Cannot run [" + request.commandLine() + "] on machine "
-                + target.machine() + " (ssh): " + why + (cause == null ? "" : " (" + describe(cause) + ")")
-                + (target.alive().getAsBoolean() ? "." : "; the guest has stopped.") + target.tail(), null);
-        if (cause != null) {
-            e.initCause(cause);
-        }
-        return e;
+        return gone(request, why, cause, cause);
+    }
+
+    /** @param described a cause whose message the message quotes in parentheses, or null when {@code why} already says it */
+    private CommandFailedException gone(ExecRequest request, String why, Throwable described, Throwable cause) {
+        return new CommandFailedException("Cannot run [" + request.commandLine() + "] on machine "
+                + target.machine() + " (ssh): " + why + (described == null ? "" : " (" + describe(described) + ")")
+                + (target.alive().getAsBoolean() ? "." : "; the guest has stopped.") + target.tail(),
+                target.machine(), request.commandLine(), null, null, cause);
     }
 
     static String describe(Throwable e) {

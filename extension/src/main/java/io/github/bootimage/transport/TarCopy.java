@@ -10,6 +10,7 @@ import java.util.List;
 import io.github.bootimage.CommandFailedException;
 import io.github.bootimage.ExecRequest;
 import io.github.bootimage.ExecResult;
+import io.github.bootimage.process.ProcessRunner;
 
 /**
  * File copy over the console: the host's tar packs (keeping modes), the archive travels as a raw
@@ -69,31 +70,18 @@ final class TarCopy {
         }
     }
 
+    /** Runs the host's tar through the project's process runner: bounded by the copy timeout, its stderr in the error. */
     static byte[] hostTar(List<String> cmd, byte[] stdin) {
         try {
-            Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
-            Thread feeder = new Thread(() -> {
-                try (var o = p.getOutputStream()) {
-                    if (stdin != null) {
-                        o.write(stdin);
-                    }
-                } catch (IOException ignored) {
-                    // tar exited early; its exit code says why
-                }
-            });
-            feeder.start();
-            byte[] out = p.getInputStream().readAllBytes();
-            int rc = p.waitFor();
-            feeder.join();
-            if (rc != 0) {
-                throw new CommandFailedException("host command " + String.join(" ", cmd) + " exited with " + rc, null);
+            ProcessRunner.Captured c = ProcessRunner.onHostPath().capture(cmd, null, stdin, TIMEOUT);
+            if (!c.result().succeeded()) {
+                throw new CommandFailedException("host command " + String.join(" ", cmd) + (c.result().timedOut()
+                        ? " ran longer than " + TIMEOUT.toMinutes() + " minutes and was killed"
+                        : " exited with code " + c.result().exitCode()) + ": " + c.stderr().strip(), null);
             }
-            return out;
+            return c.stdout();
         } catch (IOException e) {
             throw new CommandFailedException("host command " + String.join(" ", cmd) + " failed: " + e.getMessage(), null);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new CommandFailedException("interrupted: " + String.join(" ", cmd), null);
         }
     }
 }

@@ -1,6 +1,7 @@
 package io.github.bootimage.boot;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -91,5 +92,24 @@ class KvmSupportTest {
     void policyIsChecked() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> KvmSupport.policy("maybe"));
         assertEquals("bootimage.kvm = 'maybe' is not valid: use auto, on or off", e.getMessage());
+    }
+
+    @Test
+    void theProbeSeesTheBannerAndSaysHowLongItTook() throws Exception {
+        HostTools tools = fakeQemu("echo 'Linux version 6.1 (probe)'; exec sleep 30");
+        KvmSupport.Probe p = KvmSupport.probeGuest(tools.find("qemu-system-x86_64").orElseThrow().toString(), "tcg",
+                tmp.resolve("vmlinuz"), java.time.Duration.ofSeconds(10), tools.path());
+        assertTrue(p.usable(), p::toString);
+        assertTrue(p.detail().matches("guest kernel started in \\d+ ms"), p.detail());
+    }
+
+    @Test
+    void theProbeNamesWhereAGuestWithoutProgressStopped() throws Exception {
+        HostTools tools = fakeQemu("echo 'SeaBIOS (version 1.16)'; echo 'Booting from ROM...'; exec sleep 30");
+        KvmSupport.Probe p = KvmSupport.probeGuest(tools.find("qemu-system-x86_64").orElseThrow().toString(), "kvm",
+                tmp.resolve("vmlinuz"), java.time.Duration.ofSeconds(1), tools.path());
+        assertFalse(p.usable());
+        assertEquals("the guest made no progress in 1 s: its console stopped at \"Booting from ROM...\", the kernel never"
+                + " printed its banner (typical of nested virtualisation that KVM cannot run)", p.detail());
     }
 }

@@ -15,12 +15,12 @@ import io.github.bootimage.Transport;
 import io.github.bootimage.image.ImageSpec;
 import io.github.bootimage.image.MkosiConfig;
 import io.github.bootimage.image.MkosiVersion;
-import io.github.bootimage.internal.MachineFactory;
-import io.github.bootimage.internal.Settings;
+import io.github.bootimage.runtime.BootImageRuntime;
+import io.github.bootimage.runtime.Settings;
 
 /** Boot.AUTO's choice and what a qemu image gets that an nspawn image does not. */
 class QemuBootChoiceTest {
-    private final MachineFactory factory = MachineFactory.shared(new Settings(
+    private final BootImageRuntime factory = BootImageRuntime.forHost(new Settings(
             k -> Optional.ofNullable(Map.of("bootimage.cache.dir", "/tmp/bootimage-choice-test").get(k))));
     private final ImageSpec spec = ImageSpec.of("debian", "bookworm");
 

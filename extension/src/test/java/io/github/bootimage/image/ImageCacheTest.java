@@ -43,7 +43,7 @@ class ImageCacheTest {
                 Files.writeString(outputDir.resolve("image/etc/os-release"), "ID=debian\n");
                 Thread.sleep(200);
                 if (fail) {
-                    throw new ImageBuildException("fake build failed");
+                    throw new ImageBuildException("fake build failed; full log: " + logFile);
                 }
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
@@ -77,6 +77,22 @@ class ImageCacheTest {
         Image img = cache.resolve(SPEC);
         assertEquals(1, b.builds.get());
         assertFalse(Files.exists(img.directory().resolve("half-written")), "the partial entry was replaced");
+    }
+
+    @Test
+    void aFailedBuildsMessageNamesTheLogThatStaysAndASuccessfulBuildKeepsItsLogInItsEntry(@TempDir Path root)
+            throws IOException {
+        FakeBuilder b = new FakeBuilder();
+        b.fail = true;
+        ImageCache cache = new ImageCache(root, V, b, MirrorCheck.none());
+        Path kept = root.resolve(".failed").resolve(cache.entryOf(SPEC).getFileName() + ".log");
+        ImageBuildException e = assertThrows(ImageBuildException.class, () -> cache.resolve(SPEC));
+        assertEquals("fake build failed; full log: " + kept, e.getMessage());
+        assertEquals("building\n", Files.readString(kept));
+        b.fail = false;
+        Image img = cache.resolve(SPEC);
+        assertEquals("building\n", Files.readString(img.entry().resolve("build.log")));
+        assertFalse(Files.exists(kept), "a later success takes the log into its entry");
     }
 
     @Test

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
 import com.sun.net.httpserver.HttpServer;
 
 import io.github.bootimage.ImageBuildException;
-import io.github.bootimage.internal.Settings;
+import io.github.bootimage.runtime.Settings;
 
 /** Repository files: what counts as a usable and a signed repository, local directories, and the errors. */
 class RepositoryFileTest {

@@ -9,7 +9,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 import io.github.bootimage.BootImage;
-import io.github.bootimage.internal.Declarations;
+import io.github.bootimage.runtime.Declarations;
 
 /**
  * The walk-through's first command, {@code mkosi -d rhel-ubi -t directory -p bash,coreutils,util-linux,systemd,rpm

@@ -22,14 +22,14 @@ import io.github.bootimage.image.ImageCache;
 import io.github.bootimage.image.ImageSpec;
 import io.github.bootimage.image.MirrorCheck;
 import io.github.bootimage.image.MkosiVersion;
-import io.github.bootimage.internal.DefaultMachine;
-import io.github.bootimage.internal.MachineFactory;
-import io.github.bootimage.internal.MachineRequest;
+import io.github.bootimage.runtime.DefaultMachine;
+import io.github.bootimage.runtime.BootImageRuntime;
+import io.github.bootimage.runtime.MachineRequest;
 
 /** Real mkosi builds and nspawn boots through the factory: cache hits, failures, timeouts, clean stops. */
 @org.junit.jupiter.api.parallel.Isolated("counts every systemd-nspawn process on the host")
 class BuildAndBootIT {
-    final MachineFactory factory = ImageTier.factory();
+    final BootImageRuntime factory = ImageTier.factory();
 
     @Test
     void aSecondResolutionHitsTheCacheAndDoesNotRunMkosi() {

@@ -3,7 +3,6 @@ package io.github.bootimage.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertSame;
 
 import java.util.HashSet;
 import java.util.Set;
@@ -31,6 +30,7 @@ class FieldsAndLifecycleIT {
     Machine fresh;
 
     static final Set<String> freshNames = new HashSet<>();
+    static volatile String sharedName;
     static final Set<Long> pids = new HashSet<>();
 
     @Test
@@ -39,8 +39,9 @@ class FieldsAndLifecycleIT {
         assertNotNull(shared);
         assertNotNull(fresh);
         assertNotEquals(shared.name(), fresh.name());
+        sharedName = shared.name();
         freshNames.add(fresh.name());
-        pids.addAll(((io.github.bootimage.internal.DefaultMachine) fresh).guest().processes());
+        pids.addAll(((io.github.bootimage.runtime.DefaultMachine) fresh).guest().processes());
         fresh.succeed("touch", "/root/written-by-test-1");
     }
 
@@ -61,7 +62,8 @@ class FieldsAndLifecycleIT {
     @Order(3)
     void parameterWithItsOwnDeclaration(@BootImage(release = "trixie", boot = Boot.NSPAWN) Machine trixie) {
         assertEquals("trixie", trixie.osRelease().get("VERSION_CODENAME"));
-        assertSame(shared, shared);
+        assertEquals(sharedName, shared.name(), "a PER_CLASS field keeps its machine across the class's tests");
+        assertNotEquals(shared.name(), trixie.name(), "a parameter's own declaration boots its own machine");
     }
 
     @AfterAll

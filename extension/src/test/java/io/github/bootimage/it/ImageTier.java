@@ -2,10 +2,10 @@ package io.github.bootimage.it;
 
 import java.util.Optional;
 
-import io.github.bootimage.internal.MachineFactory;
-import io.github.bootimage.internal.Settings;
+import io.github.bootimage.runtime.BootImageRuntime;
+import io.github.bootimage.runtime.Settings;
 
-/** The factory the image tier uses outside JUnit's own configuration: system properties. */
+/** The runtime the image tier uses outside JUnit's own configuration: system properties, one for the test JVM. */
 final class ImageTier {
     private ImageTier() {
     }
@@ -14,8 +14,14 @@ final class ImageTier {
         return new Settings(k -> Optional.ofNullable(System.getProperty(k)));
     }
 
-    static MachineFactory factory() {
-        return MachineFactory.shared(settings());
+    private static BootImageRuntime runtime;
+
+    /** One runtime for the image tier's JVM; its shutdown hook stops what the tests leave running. */
+    static synchronized BootImageRuntime factory() {
+        if (runtime == null) {
+            runtime = BootImageRuntime.forHost(settings());
+        }
+        return runtime;
     }
 
     /** Processes whose command line mentions a machine name. */

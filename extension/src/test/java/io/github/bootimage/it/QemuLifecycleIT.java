@@ -18,10 +18,10 @@ import io.github.bootimage.Boot;
 import io.github.bootimage.MachineLaunchException;
 import io.github.bootimage.Transport;
 import io.github.bootimage.image.ImageSpec;
-import io.github.bootimage.internal.DefaultMachine;
-import io.github.bootimage.internal.MachineFactory;
-import io.github.bootimage.internal.MachineRequest;
-import io.github.bootimage.internal.Settings;
+import io.github.bootimage.runtime.DefaultMachine;
+import io.github.bootimage.runtime.BootImageRuntime;
+import io.github.bootimage.runtime.MachineRequest;
+import io.github.bootimage.runtime.Settings;
 
 /**
  * Two VMs at once (bookworm and trixie), isolated from each other, each with its own forwarded
@@ -29,7 +29,7 @@ import io.github.bootimage.internal.Settings;
  */
 @org.junit.jupiter.api.parallel.Execution(org.junit.jupiter.api.parallel.ExecutionMode.SAME_THREAD) // the CPU-heavy lane (extension/pom.xml)
 class QemuLifecycleIT {
-    private final MachineFactory factory = MachineFactory.shared(Settings.fromSystemProperties());
+    private final BootImageRuntime factory = BootImageRuntime.forHost(Settings.fromSystemProperties());
 
     private MachineRequest request(String release, Duration timeout) {
         return new MachineRequest(ImageSpec.of("debian", release).withPackages("openssh-server"), Boot.QEMU,

@@ -20,10 +20,10 @@ import io.github.bootimage.Boot;
 import io.github.bootimage.Transport;
 import io.github.bootimage.boot.HostCapabilities;
 import io.github.bootimage.image.ImageSpec;
-import io.github.bootimage.internal.DefaultMachine;
-import io.github.bootimage.internal.MachineFactory;
-import io.github.bootimage.internal.MachineRequest;
-import io.github.bootimage.internal.Settings;
+import io.github.bootimage.runtime.DefaultMachine;
+import io.github.bootimage.runtime.BootImageRuntime;
+import io.github.bootimage.runtime.MachineRequest;
+import io.github.bootimage.runtime.Settings;
 
 /**
  * The VM tier without root: a normal user (created with {@code useradd -m}, which gives it a
@@ -69,7 +69,7 @@ class QemuUnprivilegedIT {
         if (HostCapabilities.isRoot()) {
             throw new IllegalStateException("expected to run as a normal user");
         }
-        MachineFactory f = MachineFactory.shared(Settings.fromSystemProperties());
+        BootImageRuntime f = BootImageRuntime.forHost(Settings.fromSystemProperties());
         DefaultMachine m = f.boot(new MachineRequest(ImageSpec.of("debian", "bookworm"), Boot.QEMU, Transport.CONSOLE,
                 null, "QemuUnprivilegedIT"));
         List<Long> processes;

@@ -3,8 +3,8 @@ package io.github.bootimage.it;
 import io.github.bootimage.Boot;
 import io.github.bootimage.Transport;
 import io.github.bootimage.image.ImageSpec;
-import io.github.bootimage.internal.DefaultMachine;
-import io.github.bootimage.internal.MachineRequest;
+import io.github.bootimage.runtime.DefaultMachine;
+import io.github.bootimage.runtime.MachineRequest;
 
 /** A JVM that boots a machine, says so, and waits to be killed (by ReaperIT). */
 public final class ReaperChild {

@@ -52,10 +52,10 @@ import io.github.bootimage.image.remote.ImageArtifact;
 import io.github.bootimage.image.remote.LocalRegistry;
 import io.github.bootimage.image.remote.RegistryCache;
 import io.github.bootimage.image.remote.RemoteSettings;
-import io.github.bootimage.internal.DefaultMachine;
-import io.github.bootimage.internal.MachineFactory;
-import io.github.bootimage.internal.MachineRequest;
-import io.github.bootimage.internal.Settings;
+import io.github.bootimage.runtime.DefaultMachine;
+import io.github.bootimage.runtime.BootImageRuntime;
+import io.github.bootimage.runtime.MachineRequest;
+import io.github.bootimage.runtime.Settings;
 
 /**
  * The shared image cache against Debian's docker-registry on 127.0.0.1: one registry with TLS (a
@@ -262,7 +262,7 @@ class RemoteCacheIT {
 
         // The pulled image boots like one built here.
         Map<String, String> s = new HashMap<>(Map.of("bootimage.cache.dir", second.toString()));
-        MachineFactory f = MachineFactory.shared(new Settings(k -> Optional.ofNullable(s.get(k))));
+        BootImageRuntime f = BootImageRuntime.forHost(new Settings(k -> Optional.ofNullable(s.get(k))));
         try (DefaultMachine m = f.boot(new MachineRequest(spec, Boot.NSPAWN, Transport.CONSOLE, null, "RemoteCacheIT"))) {
             assertEquals(Files.readString(tree.resolve("etc/bootimage-test-id")), m.succeed("cat", "/etc/bootimage-test-id"));
             assertEquals("4755 root", m.succeed("stat", "-c", "%a %U", "/usr/bin/passwd").strip());

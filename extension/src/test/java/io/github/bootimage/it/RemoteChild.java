@@ -12,8 +12,8 @@ import io.github.bootimage.image.MirrorCheck;
 import io.github.bootimage.image.MkosiBuilder;
 import io.github.bootimage.image.MkosiVersion;
 import io.github.bootimage.image.remote.RegistryCache;
-import io.github.bootimage.internal.MachineFactory;
-import io.github.bootimage.internal.Settings;
+import io.github.bootimage.runtime.BootImageRuntime;
+import io.github.bootimage.runtime.Settings;
 
 /**
  * Another "machine": a JVM with its own image cache (args[0]) and the remote cache of the system
@@ -26,7 +26,7 @@ public final class RemoteChild {
 
     public static void main(String[] args) {
         Settings s = ImageTier.settings();
-        MachineFactory f = MachineFactory.shared(s);
+        BootImageRuntime f = BootImageRuntime.forHost(s);
         AtomicInteger builds = new AtomicInteger();
         MkosiBuilder mkosi = new MkosiBuilder(f.runner(), s.cacheDir(), s.buildTimeout(), true);
         ImageCache cache = new ImageCache(Path.of(args[0]), MkosiVersion.detect(f.runner()), (spec, config, out, log) -> {

@@ -9,8 +9,8 @@ import io.github.bootimage.image.ImageSpec;
 import io.github.bootimage.image.MirrorCheck;
 import io.github.bootimage.image.MkosiBuilder;
 import io.github.bootimage.image.MkosiVersion;
-import io.github.bootimage.internal.MachineFactory;
-import io.github.bootimage.internal.Settings;
+import io.github.bootimage.runtime.BootImageRuntime;
+import io.github.bootimage.runtime.Settings;
 
 /** A JVM that resolves debian:bookworm with an extra tree (args[0]) and says whether it ran mkosi. */
 public final class ResolveChild {
@@ -19,7 +19,7 @@ public final class ResolveChild {
 
     public static void main(String[] args) {
         Settings s = ImageTier.settings();
-        MachineFactory f = MachineFactory.shared(s);
+        BootImageRuntime f = BootImageRuntime.forHost(s);
         AtomicInteger builds = new AtomicInteger();
         MkosiBuilder mkosi = new MkosiBuilder(f.runner(), s.cacheDir(), s.buildTimeout(), s.incremental());
         ImageCache cache = new ImageCache(s.cacheDir(), MkosiVersion.detect(f.runner()), (spec, config, out, log) -> {

@@ -17,10 +17,10 @@ import io.github.bootimage.Boot;
 import io.github.bootimage.Transport;
 import io.github.bootimage.image.Distro;
 import io.github.bootimage.image.ImageSpec;
-import io.github.bootimage.internal.DefaultMachine;
-import io.github.bootimage.internal.MachineFactory;
-import io.github.bootimage.internal.MachineRequest;
-import io.github.bootimage.internal.Settings;
+import io.github.bootimage.runtime.DefaultMachine;
+import io.github.bootimage.runtime.BootImageRuntime;
+import io.github.bootimage.runtime.MachineRequest;
+import io.github.bootimage.runtime.Settings;
 
 /**
  * {@code bootimage.mirror.fedora} pointing at a server on 127.0.0.1 laid out as a Fedora mirror
@@ -53,7 +53,7 @@ class RpmMirrorIT {
         try {
             String mirror = "http://127.0.0.1:" + server.getAddress().getPort() + "/fedora/";
             // bootimage.path makes this factory a distinct one (factories are shared per cache and tool path).
-            MachineFactory f = MachineFactory.shared(new Settings(k -> switch (k) {
+            BootImageRuntime f = BootImageRuntime.forHost(new Settings(k -> switch (k) {
                 case "bootimage.mirror.fedora" -> Optional.of(mirror);
                 case "bootimage.mirror.fedora.key" -> Optional.of(repo.resolve("RPM-GPG-KEY-bootimage-local").toString());
                 case "bootimage.path" -> Optional.of("/usr/sbin");

@@ -18,12 +18,12 @@ import io.github.bootimage.ImageBuildException;
 import io.github.bootimage.Transport;
 import io.github.bootimage.image.Distro;
 import io.github.bootimage.image.ImageSpec;
-import io.github.bootimage.internal.MachineFactory;
-import io.github.bootimage.internal.Settings;
+import io.github.bootimage.runtime.BootImageRuntime;
+import io.github.bootimage.runtime.Settings;
 
 /** A package that the local RPM repository does not have: dnf (through mkosi) fails, and bootimage says which and why. */
 class RpmRepositoryErrorsIT {
-    final MachineFactory factory = ImageTier.factory();
+    final BootImageRuntime factory = ImageTier.factory();
 
     @BeforeAll
     static void repository() throws Exception {
@@ -50,14 +50,14 @@ class RpmRepositoryErrorsIT {
         Path f = dir.resolve("unsigned.repo");
         Files.writeString(f, "[local]\nname=local\nbaseurl=file:target/rpm-repo\ngpgcheck=0\n");
         ImageSpec spec = ImageSpec.of("fedora", "").withRepositories(f);
-        MachineFactory strict = MachineFactory.shared(new Settings(k -> k.equals("bootimage.cache.dir")
+        BootImageRuntime strict = BootImageRuntime.forHost(new Settings(k -> k.equals("bootimage.cache.dir")
                 ? Optional.of(dir.resolve("strict").toString()) : Optional.empty()));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> strict.effectiveSpec(spec, Boot.NSPAWN, Transport.CONSOLE));
         assertEquals("The repository 'local' in " + f + " is unsigned: its packages are not checked against a key (it needs"
                 + " gpgcheck=1 and a gpgkey=). Sign it and name its key (gpgcheck=1, gpgkey=file:///path/to/KEY or an http(s)"
                 + " URL), or, to build from it unverified, set bootimage.repositories.unsigned=allow.", e.getMessage());
-        MachineFactory allowing = MachineFactory.shared(new Settings(k -> switch (k) {
+        BootImageRuntime allowing = BootImageRuntime.forHost(new Settings(k -> switch (k) {
             case "bootimage.cache.dir" -> Optional.of(dir.resolve("allowing").toString());
             case "bootimage.repositories.unsigned" -> Optional.of("allow");
             default -> Optional.empty();

@@ -15,15 +15,15 @@ import io.github.bootimage.Boot;
 import io.github.bootimage.ExecRequest;
 import io.github.bootimage.Transport;
 import io.github.bootimage.image.ImageSpec;
-import io.github.bootimage.internal.DefaultMachine;
-import io.github.bootimage.internal.MachineFactory;
-import io.github.bootimage.internal.MachineRequest;
+import io.github.bootimage.runtime.DefaultMachine;
+import io.github.bootimage.runtime.BootImageRuntime;
+import io.github.bootimage.runtime.MachineRequest;
 
 /** 200 commands on one machine and 20 boot/stop cycles leave no process, descriptor or file behind. */
 @Tag("soak")
 @org.junit.jupiter.api.parallel.Isolated("counts this JVM's threads and descriptors and every systemd-nspawn process on the host")
 class SoakIT {
-    final MachineFactory factory = ImageTier.factory();
+    final BootImageRuntime factory = ImageTier.factory();
     final MachineRequest request = new MachineRequest(ImageSpec.of("debian", "bookworm"), Boot.NSPAWN, Transport.CONSOLE,
             null, "SoakIT");
 

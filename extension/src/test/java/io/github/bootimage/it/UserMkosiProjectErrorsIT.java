@@ -17,16 +17,16 @@ import io.github.bootimage.ImageBuildException;
 import io.github.bootimage.Transport;
 import io.github.bootimage.image.ImageSpec;
 import io.github.bootimage.image.UserMkosiProject;
-import io.github.bootimage.internal.MachineFactory;
-import io.github.bootimage.internal.MachineRequest;
-import io.github.bootimage.internal.ProjectRequest;
+import io.github.bootimage.runtime.BootImageRuntime;
+import io.github.bootimage.runtime.MachineRequest;
+import io.github.bootimage.runtime.ProjectRequest;
 
 /**
  * A user's mkosi project that mkosi rejects or that cannot boot, with the real mkosi: each error quotes
  * mkosi or names the setting and the fix. Only the failing script builds (on the fixture's package layer).
  */
 class UserMkosiProjectErrorsIT {
-    static final MachineFactory FACTORY = ImageTier.factory();
+    static final BootImageRuntime FACTORY = ImageTier.factory();
 
     @TempDir
     Path work;

@@ -31,10 +31,10 @@ import io.github.bootimage.image.MkosiVersion;
 import io.github.bootimage.image.ProjectRecipe;
 import io.github.bootimage.image.ProjectSettings;
 import io.github.bootimage.image.UserMkosiProject;
-import io.github.bootimage.internal.DefaultMachine;
-import io.github.bootimage.internal.MachineFactory;
-import io.github.bootimage.internal.MachineRequest;
-import io.github.bootimage.internal.ProjectRequest;
+import io.github.bootimage.runtime.DefaultMachine;
+import io.github.bootimage.runtime.BootImageRuntime;
+import io.github.bootimage.runtime.MachineRequest;
+import io.github.bootimage.runtime.ProjectRequest;
 import io.github.bootimage.process.HostTools;
 
 /**
@@ -45,7 +45,7 @@ import io.github.bootimage.process.HostTools;
  */
 class UserMkosiProjectIT {
     static final Path FIXTURE = Path.of("src/test/mkosi/project");
-    static final MachineFactory FACTORY = ImageTier.factory();
+    static final BootImageRuntime FACTORY = ImageTier.factory();
 
     @TempDir
     static Path work;

@@ -117,7 +117,7 @@ class ExtensionErrorsTest {
     @Test
     void machineParameterWithoutDeclaration() {
         run(NoDeclaration.class).assertThatEvents().haveExactly(1, event(finishedWithFailure(message(m -> m.startsWith(
-                "No @BootImage declared for the Machine parameter [arg0] of t: annotate the class, the method or the parameter")))));
+                "No @BootImage declared for the Machine parameter [m] of t: annotate the class, the method or the parameter")))));
     }
 
     @Retention(RetentionPolicy.RUNTIME)

@@ -66,8 +66,10 @@ class TreeGuardTest {
     @Test
     void aTimeoutKillsTheWholeTree() throws Exception {
         List<String> lines = new ArrayList<>();
+        // Long enough for the guard (python3) to start its command on a loaded host: a timeout that fires
+        // before that kills the guard alone, with nothing started yet, and the test would see no PID lines.
         var r = runner.runTree(List.of("sh", "-c", LEAVES_CHILDREN + "trap '' TERM; sleep 302"), null,
-                Duration.ofSeconds(2), 50, lines::add);
+                Duration.ofSeconds(8), 50, lines::add);
         assertTrue(r.timedOut());
         List<Long> left = pids(lines);
         assertEquals(3, left.size(), String.join("\n", lines));

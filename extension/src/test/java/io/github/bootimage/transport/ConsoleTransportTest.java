@@ -106,6 +106,30 @@ class ConsoleTransportTest {
     }
 
     @Test
+    void directoryCopiesKeepModesBothWays() throws Exception {
+        java.nio.file.Path src = java.nio.file.Files.createDirectories(dir.resolve("copy-src/tree/private"));
+        java.nio.file.Path tool = java.nio.file.Files.writeString(dir.resolve("copy-src/tree/tool.sh"), "#!/bin/sh\necho hi\n");
+        java.nio.file.Files.writeString(dir.resolve("copy-src/tree/private/secret"), "s");
+        java.nio.file.Files.setPosixFilePermissions(tool, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-x---"));
+        java.nio.file.Files.setPosixFilePermissions(src, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        java.nio.file.Files.setPosixFilePermissions(src.resolve("secret"),
+                java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        String guest = dir.resolve("guest-side/tree").toString();
+        shell.console.copyTo(dir.resolve("copy-src/tree"), guest);
+        assertEquals("750 700 600\n", exec("sh", "-c", "stat -c %a \"$1/tool.sh\" \"$1/private\" \"$1/private/secret\" | tr '\\n' ' ' | sed 's/ $/\\n/'",
+                "sh", guest).stdout());
+        java.nio.file.Path back = dir.resolve("copy-back/tree");
+        shell.console.copyFrom(guest, back);
+        assertEquals("rwxr-x---", java.nio.file.attribute.PosixFilePermissions.toString(
+                java.nio.file.Files.getPosixFilePermissions(back.resolve("tool.sh"))));
+        assertEquals("rwx------", java.nio.file.attribute.PosixFilePermissions.toString(
+                java.nio.file.Files.getPosixFilePermissions(back.resolve("private"))));
+        assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(
+                java.nio.file.Files.getPosixFilePermissions(back.resolve("private/secret"))));
+        assertEquals("s", java.nio.file.Files.readString(back.resolve("private/secret")));
+    }
+
+    @Test
     void largeOutput() {
         ExecResult r = exec("sh", "-c", "head -c 3000000 /dev/zero | tr '\\0' x");
         assertEquals(3_000_000, r.stdout().length());

@@ -40,4 +40,29 @@ class SshKeysTest {
         assertTrue(e.getMessage().contains("Install the package openssh-client"), e.getMessage());
         assertFalse(Files.exists(tmp.resolve("k")));
     }
+
+    @Test
+    void aKeygenThatHangsIsKilledAndNamed() throws Exception {
+        Path keygen = tmp.resolve("hanging-keygen");
+        Files.writeString(keygen, "#!/bin/sh\necho 'waiting for entropy' >&2\nexec sleep 60\n");
+        keygen.toFile().setExecutable(true);
+        long start = System.nanoTime();
+        MachineLaunchException e = assertThrows(MachineLaunchException.class,
+                () -> SshKeys.generate(tmp.resolve("h"), keygen.toString(), java.time.Duration.ofMillis(500)));
+        assertTrue(System.nanoTime() - start < java.util.concurrent.TimeUnit.SECONDS.toNanos(20), "the timeout ended it");
+        assertTrue(e.getMessage().startsWith("Could not generate an SSH key in " + tmp.resolve("h") + ": java.io.IOException: ["
+                + keygen + " -q -t ed25519"), e.getMessage());
+        assertTrue(e.getMessage().endsWith("hung for 500 ms and was killed: waiting for entropy"), e.getMessage());
+        assertFalse(Files.exists(tmp.resolve("h")));
+    }
+
+    @Test
+    void aFailingKeygenGivesItsExitCodeAndOutput() throws Exception {
+        Path keygen = tmp.resolve("failing-keygen");
+        Files.writeString(keygen, "#!/bin/sh\necho 'no such key type' >&2\nexit 3\n");
+        keygen.toFile().setExecutable(true);
+        MachineLaunchException e = assertThrows(MachineLaunchException.class,
+                () -> SshKeys.generate(tmp.resolve("f"), keygen.toString()));
+        assertTrue(e.getMessage().endsWith("exited with code 3: no such key type"), e.getMessage());
+    }
 }

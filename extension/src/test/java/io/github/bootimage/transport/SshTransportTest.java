@@ -57,6 +57,17 @@ class SshTransportTest {
     }
 
     @Test
+    void theKeepHintsSshCommandLogsInAsPrinted() throws Exception {
+        String hint = keys.loginCommand(server.port());
+        assertEquals("ssh -i " + keys.privateKey() + " -o IdentitiesOnly=yes -o UserKnownHostsFile=/dev/null"
+                + " -o StrictHostKeyChecking=no -o LogLevel=ERROR -p " + server.port() + " root@127.0.0.1", hint);
+        io.github.bootimage.process.ProcessRunner.Result r = io.github.bootimage.process.ProcessRunner.onHostPath()
+                .run(List.of("sh", "-c", hint + " -o BatchMode=yes echo logged-in"), Duration.ofSeconds(30));
+        assertEquals(0, r.exitCode(), r::output);
+        assertEquals(List.of("logged-in"), r.lines());
+    }
+
+    @Test
     void execKeepsStdoutStderrExitCodeAndStdinApart() {
         ssh = SshTransport.open(target(server.port()), T);
         assertTrue(ssh.tcpNoDelay(), "TCP_NODELAY must be set on the SSH socket");
@@ -178,9 +189,8 @@ class SshTransportTest {
                 + " timed out after 500 ms and was killed with its child processes; the machine is still usable."
                 + " Pass a longer timeout with ExecRequest.withTimeout(...) or set bootimage.timeout.command.", e.getMessage());
         assertEquals("ok\n", ssh.exec(ExecRequest.of("echo", "ok"), T).stdout());
-        Thread.sleep(200);
-        assertFalse(ProcessHandle.allProcesses().anyMatch(p -> p.info().commandLine().orElse("").contains(marker)),
-                "the command's child processes must be gone");
+        org.awaitility.Awaitility.await("the command's child processes to be gone").atMost(Duration.ofSeconds(10))
+                .until(() -> ProcessHandle.allProcesses().noneMatch(p -> p.info().commandLine().orElse("").contains(marker)));
     }
 
     @Test
@@ -188,12 +198,15 @@ class SshTransportTest {
         ssh = SshTransport.open(target(server.port()), T);
         ExecutorService one = Executors.newSingleThreadExecutor();
         try {
-            Future<ExecResult> f = one.submit(() -> ssh.exec(ExecRequest.of("sleep", "5"), T));
-            Thread.sleep(500);
+            String marker = "5.0" + ProcessHandle.current().pid();
+            Future<ExecResult> f = one.submit(() -> ssh.exec(ExecRequest.of("sleep", marker), T));
+            // Dropped while the command runs, not before it started.
+            org.awaitility.Awaitility.await("the command to run").atMost(Duration.ofSeconds(10))
+                    .until(() -> ProcessHandle.allProcesses().anyMatch(p -> p.info().commandLine().orElse("").contains("sleep " + marker)));
             server.dropConnections();
             Exception ex = assertThrows(java.util.concurrent.ExecutionException.class, () -> f.get(20, TimeUnit.SECONDS));
             CommandFailedException e = (CommandFailedException) ex.getCause();
-            assertTrue(e.getMessage().startsWith("Cannot run [sleep 5] on machine test-vm (ssh): the SSH connection to"
+            assertTrue(e.getMessage().startsWith("Cannot run [sleep " + marker + "] on machine test-vm (ssh): the SSH connection to"
                     + " root@127.0.0.1:" + server.port() + " dropped while it ran"), e.getMessage());
             assertTrue(e.getMessage().contains("console line before the failure"), e.getMessage());
         } finally {
@@ -206,11 +219,14 @@ class SshTransportTest {
     void serverGoneForGoodNamesMachineCommandAndTheFailedReconnect() throws Exception {
         ssh = SshTransport.open(target(server.port()), T);
         server.close();
-        Thread.sleep(200);
+        org.awaitility.Awaitility.await("the client to see the connection drop").atMost(Duration.ofSeconds(10))
+                .until(() -> !ssh.connected());
         CommandFailedException e = assertThrows(CommandFailedException.class, () -> ssh.exec(ExecRequest.of("uname", "-a"), T));
         assertTrue(e.getMessage().startsWith("Cannot run [uname -a] on machine test-vm (ssh): the SSH connection had dropped"
                 + " and reconnecting failed: Machine test-vm: SSH failed while connecting to root@127.0.0.1:"), e.getMessage());
         assertTrue(e.getMessage().contains("ConnectException"), e.getMessage());
+        assertEquals(1, e.getMessage().split("Console tail:", -1).length - 1,
+                "the console tail once, after the whole message, not inside the failed reconnect's: " + e.getMessage());
     }
 
     @Test

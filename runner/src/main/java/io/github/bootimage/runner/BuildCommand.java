@@ -14,8 +14,8 @@ import org.junit.platform.launcher.core.LauncherFactory;
 import io.github.bootimage.Boot;
 import io.github.bootimage.BootImageException;
 import io.github.bootimage.Transport;
-import io.github.bootimage.internal.MachineFactory;
-import io.github.bootimage.internal.MachineRequest;
+import io.github.bootimage.runtime.BootImageRuntime;
+import io.github.bootimage.runtime.MachineRequest;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -55,7 +55,7 @@ final class BuildCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Map<String, String> params = config.apply();
-        MachineFactory f = config.factory();
+        BootImageRuntime f = config.runtime();
         Set<MachineRequest> requests = new LinkedHashSet<>();
         if (mkosiConfig != null) {
             if (specs.isEmpty()) {

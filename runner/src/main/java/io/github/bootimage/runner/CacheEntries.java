@@ -72,15 +72,13 @@ final class CacheEntries {
     /** Bytes on disk under a directory ({@code du -sb}: images hold root-owned files and device nodes). */
     static long du(Path dir) {
         try {
-            Process p = new ProcessBuilder("du", "-sb", "--one-file-system", dir.toString()).redirectErrorStream(false).start();
-            String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-            p.getErrorStream().readAllBytes();
-            p.waitFor();
-            return Long.parseLong(out.split("\\s+")[0]);
+            var r = io.github.bootimage.process.ProcessRunner.onHostPath()
+                    .capture(List.of("du", "-sb", "--one-file-system", dir.toString()), null, null, java.time.Duration.ofMinutes(2));
+            if (!r.result().succeeded()) {
+                return -1;
+            }
+            return Long.parseLong(new String(r.stdout(), java.nio.charset.StandardCharsets.UTF_8).split("\\s+")[0]);
         } catch (IOException | RuntimeException e) {
-            return -1;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
             return -1;
         }
     }

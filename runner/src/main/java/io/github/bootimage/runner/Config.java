@@ -4,8 +4,8 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-import io.github.bootimage.internal.MachineFactory;
-import io.github.bootimage.internal.Settings;
+import io.github.bootimage.runtime.BootImageRuntime;
+import io.github.bootimage.runtime.Settings;
 import picocli.CommandLine.Option;
 
 /** Options every command shares: the cache directory and {@code -D bootimage.key=value} settings. */
@@ -41,7 +41,13 @@ public final class Config {
         return Settings.fromSystemProperties();
     }
 
-    MachineFactory factory() {
-        return MachineFactory.shared(settings());
+    private BootImageRuntime runtime;
+
+    /** This command's runtime, made on first use; its machines are stopped when it closes or the JVM ends. */
+    synchronized BootImageRuntime runtime() {
+        if (runtime == null) {
+            runtime = BootImageRuntime.forHost(settings());
+        }
+        return runtime;
     }
 }

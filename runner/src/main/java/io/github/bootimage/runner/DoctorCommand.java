@@ -14,12 +14,13 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
+import io.github.bootimage.Boot;
 import io.github.bootimage.boot.HostCapabilities;
-import io.github.bootimage.boot.NspawnBackend;
 import io.github.bootimage.image.Distro;
 import io.github.bootimage.image.DistroHostSupport;
 import io.github.bootimage.image.MirrorCheck;
-import io.github.bootimage.internal.Settings;
+import io.github.bootimage.runtime.BootImageRuntime;
+import io.github.bootimage.runtime.Settings;
 import io.github.bootimage.process.HostTools;
 import io.github.bootimage.process.ProcessRunner;
 import picocli.CommandLine.Command;
@@ -44,8 +45,9 @@ final class DoctorCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Settings settings = config.settings();
-        HostTools tools = HostTools.fromEnvironment(settings.path().orElse(null), settings.inheritPath());
-        ProcessRunner runner = new ProcessRunner(tools);
+        BootImageRuntime runtime = config.runtime();
+        HostTools tools = runtime.tools();
+        ProcessRunner runner = runtime.runner();
         boolean fatal = false;
         System.out.println("host");
         line("user", HostCapabilities.isRoot() ? "root" : "uid " + HostCapabilities.euid() + " (nspawn needs root; qemu works without)");
@@ -66,7 +68,7 @@ final class DoctorCommand implements Callable<Integer> {
             line(t[0], MatrixReport.shorten(first.strip(), 90) + "  (" + found.get() + ")");
         }
         System.out.println("backends");
-        String nspawn = new NspawnBackend(tools, 15_000).unusableReason();
+        String nspawn = runtime.unusableReason(Boot.NSPAWN);
         line("nspawn", nspawn == null ? "usable" : "UNUSABLE: " + nspawn);
         String kvm = kvm(tools, settings.cacheDir());
         line("kvm", kvm);

@@ -18,8 +18,9 @@ import io.github.bootimage.image.Image;
 import io.github.bootimage.image.ImageCache;
 import io.github.bootimage.image.ImageSpec;
 import io.github.bootimage.image.RemoteCache;
-import io.github.bootimage.internal.MachineFactory;
-import io.github.bootimage.internal.MachineRequest;
+import io.github.bootimage.image.UserMkosiProject;
+import io.github.bootimage.runtime.BootImageRuntime;
+import io.github.bootimage.runtime.MachineRequest;
 
 /** Image requests from specs and test classes, and building them with progress. */
 final class ImageRequests {
@@ -41,7 +42,7 @@ final class ImageRequests {
         }
         if (!matrix && !a.get().mkosiConfig().isBlank()) {
             // the project's own distribution and release, whatever the column is called
-            return Optional.of(io.github.bootimage.internal.Declarations.request(a.get(), type.getSimpleName()));
+            return Optional.of(io.github.bootimage.runtime.Declarations.request(a.get(), type.getSimpleName()));
         }
         return Optional.of(of(a.orElse(DEFAULTS), label, type.getSimpleName()));
     }
@@ -51,19 +52,17 @@ final class ImageRequests {
      * that overrides the configuration's (like a matrix entry), or null for the configuration's own.
      */
     static MachineRequest project(String dir, String label, List<String> packages, Boot boot, Transport transport) {
-        try {
-            return project(projectDeclaration(dir, packages, boot, transport), label);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(e.getMessage().replace("@BootImage mkosiConfig", "--mkosi-config"), e);
-        }
+        // Checked here first, so its message names the option the user gave.
+        UserMkosiProject.at(java.nio.file.Path.of("").toAbsolutePath(), dir, "--mkosi-config");
+        return project(projectDeclaration(dir, packages, boot, transport), label);
     }
 
     private static MachineRequest project(BootImage a, String label) {
         if (label == null) {
-            return io.github.bootimage.internal.Declarations.request(a, "bootimage command line");
+            return io.github.bootimage.runtime.Declarations.request(a, "bootimage command line");
         }
         String[] dr = MatrixPlan.label(label).split(":", 2);
-        return io.github.bootimage.internal.Declarations.request(a, dr[0], dr[1], "bootimage command line");
+        return io.github.bootimage.runtime.Declarations.request(a, dr[0], dr[1], "bootimage command line");
     }
 
     private static BootImage projectDeclaration(String dir, List<String> packages, Boot boot, Transport transport) {
@@ -153,7 +152,7 @@ final class ImageRequests {
     /** A request for {@code distro:release} with the declaration's other attributes. */
     static MachineRequest of(BootImage a, String label, String owner) {
         String[] dr = MatrixPlan.label(label).split(":", 2);
-        return io.github.bootimage.internal.Declarations.request(a, dr[0], dr[1], owner);
+        return io.github.bootimage.runtime.Declarations.request(a, dr[0], dr[1], owner);
     }
 
     /** A request from the command line: {@code debian:bookworm} plus packages. */
@@ -168,7 +167,7 @@ final class ImageRequests {
      *
      * @return the image
      */
-    static Image build(MachineFactory f, MachineRequest unresolved, String prefix, PrintStream out) {
+    static Image build(BootImageRuntime f, MachineRequest unresolved, String prefix, PrintStream out) {
         MachineRequest r = f.resolve(unresolved);
         Boot boot = f.chooseBoot(r.boot(), r.spec());
         Transport t = r.transport() == Transport.AUTO ? f.settings().transport() : r.transport();
@@ -212,7 +211,7 @@ final class ImageRequests {
     }
 
     /** "pulled from URL in N s", "built in N s and pushed to URL", "built in N s (...)". */
-    static String outcome(MachineFactory f, Image image, long t0) {
+    static String outcome(BootImageRuntime f, Image image, long t0) {
         long s = t0 == 0 ? 0 : (System.nanoTime() - t0) / 1_000_000_000;
         String in = t0 == 0 ? "" : " in " + s + " s";
         RemoteCache remote = f.cache().remote();

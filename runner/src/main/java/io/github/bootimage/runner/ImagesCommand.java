@@ -22,7 +22,7 @@ final class ImagesCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         if (remote) {
             try {
-                return RemoteCommands.listRemote(config.factory());
+                return RemoteCommands.listRemote(config.runtime());
             } catch (io.github.bootimage.image.remote.RegistryFailure e) {
                 System.out.println("Could not list " + config.settings().get("cache.remote").orElse("") + ": " + e.getMessage());
                 return 1;

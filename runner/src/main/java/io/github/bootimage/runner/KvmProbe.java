@@ -1,8 +1,6 @@
 package io.github.bootimage.runner;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,13 +8,12 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
+
+import io.github.bootimage.boot.KvmSupport;
 
 /**
- * Whether a qemu guest actually runs under an accelerator: boots a Linux kernel with no root file
- * system and watches its serial console. A working accelerator prints {@code Linux version} within
- * a second; a broken KVM (nested virtualisation) either reports {@code KVM internal error} or makes
- * no progress at all. {@code /dev/kvm} opening is not enough: here it opens and guests still die.
+ * What {@code bootimage doctor} needs for its KVM line: a kernel to probe with, whether /dev/kvm opens,
+ * and the extension's probe ({@link KvmSupport#probeGuest}) under kvm and tcg.
  */
 final class KvmProbe {
     private KvmProbe() {
@@ -79,86 +76,9 @@ final class KvmProbe {
         }
     }
 
-    /** Boots {@code kernel} under {@code accel} (kvm or tcg) for at most {@code seconds}. */
+    /** Boots {@code kernel} under {@code accel} (kvm or tcg) for at most {@code seconds}: the extension's one probe. */
     static Result run(String qemu, String accel, Path kernel, int seconds) throws IOException, InterruptedException {
-        List<String> cmd = List.of(qemu, "-accel", accel, "-M", "q35", "-m", "256", "-nodefaults", "-display", "none",
-                "-no-reboot", "-serial", "stdio", "-kernel", kernel.toString(), "-append", "console=ttyS0 panic=-1");
-        Process p = new ProcessBuilder(cmd).start();
-        long t0 = System.nanoTime();
-        StringBuilder out = new StringBuilder();
-        StringBuilder errors = new StringBuilder();
-        Thread reader = new Thread(() -> read(p.getInputStream(), out), "kvm-probe-console");
-        Thread errReader = new Thread(() -> read(p.getErrorStream(), errors), "kvm-probe-stderr");
-        for (Thread t : List.of(reader, errReader)) {
-            t.setDaemon(true);
-            t.start();
-        }
-        try {
-            long deadline = t0 + TimeUnit.SECONDS.toNanos(seconds);
-            while (System.nanoTime() < deadline) {
-                String s;
-                synchronized (out) {
-                    s = out.toString();
-                }
-                if (s.contains("Linux version")) {
-                    return new Result(true, "guest kernel started in " + (System.nanoTime() - t0) / 1_000_000 + " ms");
-                }
-                boolean internal;
-                synchronized (errors) {
-                    internal = errors.indexOf("KVM internal error") >= 0 || s.contains("KVM internal error");
-                }
-                if (internal || !p.isAlive()) {
-                    break;
-                }
-                Thread.sleep(50);
-            }
-        } finally {
-            p.destroy();
-            if (!p.waitFor(3, TimeUnit.SECONDS)) {
-                p.destroyForcibly().waitFor(3, TimeUnit.SECONDS);
-            }
-            reader.join(1000);
-            errReader.join(1000);
-        }
-        String console;
-        String err;
-        synchronized (out) {
-            console = out.toString();
-        }
-        synchronized (errors) {
-            err = errors.toString();
-        }
-        return new Result(false, explain(console, err, seconds));
-    }
-
-    private static String explain(String console, String stderr, int seconds) {
-        List<String> errs = stderr.lines().map(String::strip).filter(l -> !l.isEmpty())
-                .filter(l -> !l.contains("terminating on signal")).toList();
-        for (String l : errs) {
-            if (l.contains("KVM internal error") || l.contains("Could not access KVM") || l.contains("failed to initialize kvm")
-                    || l.contains("error")) {
-                return l;
-            }
-        }
-        List<String> lines = console.lines().map(String::strip).filter(l -> !l.isEmpty()).toList();
-        String where = lines.isEmpty() ? "it printed nothing on its console"
-                : "its console stopped at \"" + MatrixReport.shorten(lines.get(lines.size() - 1), 80) + "\"";
-        return "the guest made no progress in " + seconds + " s: " + where + ", the kernel never printed its banner"
-                + " (typical of nested virtualisation that KVM cannot run)";
-    }
-
-    private static void read(InputStream in, StringBuilder out) {
-        byte[] buf = new byte[4096];
-        try {
-            for (int n; (n = in.read(buf)) > 0; ) {
-                synchronized (out) {
-                    if (out.length() < 200_000) {
-                        out.append(new String(buf, 0, n, StandardCharsets.ISO_8859_1));
-                    }
-                }
-            }
-        } catch (IOException e) {
-            // process ended
-        }
+        KvmSupport.Probe r = KvmSupport.probeGuest(qemu, accel, kernel, java.time.Duration.ofSeconds(seconds), null);
+        return new Result(r.usable(), r.detail());
     }
 }

@@ -6,8 +6,8 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
 
-import io.github.bootimage.internal.MachineFactory;
-import io.github.bootimage.internal.Settings;
+import io.github.bootimage.runtime.BootImageRuntime;
+import io.github.bootimage.runtime.Settings;
 import io.github.bootimage.runner.bench.Bench;
 import io.github.bootimage.runner.bench.BenchContext;
 import io.github.bootimage.runner.bench.BenchRow;
@@ -81,10 +81,11 @@ public final class Main implements Callable<Integer> {
         @Override
         public Integer call() throws Exception {
             Set<String> sel = new HashSet<>(only);
-            MachineFactory f = MachineFactory.shared(Settings.fromSystemProperties());
-            List<BenchRow> rows = Bench.run(new BenchContext(f, iterations, System.err), sel);
-            Bench.report(rows, System.out, json);
-            return 0;
+            try (BootImageRuntime f = BootImageRuntime.forHost(Settings.fromSystemProperties())) {
+                List<BenchRow> rows = Bench.run(new BenchContext(f, iterations, System.err), sel);
+                Bench.report(rows, System.out, json);
+                return 0;
+            }
         }
     }
 }

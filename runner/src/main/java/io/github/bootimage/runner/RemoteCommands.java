@@ -17,8 +17,8 @@ import io.github.bootimage.image.ImageSpec;
 import io.github.bootimage.image.RemoteCache;
 import io.github.bootimage.image.remote.RegistryCache;
 import io.github.bootimage.image.remote.RegistryFailure;
-import io.github.bootimage.internal.MachineFactory;
-import io.github.bootimage.internal.MachineRequest;
+import io.github.bootimage.runtime.BootImageRuntime;
+import io.github.bootimage.runtime.MachineRequest;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -30,7 +30,7 @@ final class RemoteCommands {
     }
 
     /** The registry cache of the settings; a usage error when none is set. */
-    static RegistryCache registry(MachineFactory f) {
+    static RegistryCache registry(BootImageRuntime f) {
         RemoteCache r = f.cache().remote();
         if (r instanceof RegistryCache rc) {
             return rc;
@@ -54,7 +54,7 @@ final class RemoteCommands {
 
         @Override
         public Integer call() throws Exception {
-            MachineFactory f = config.factory();
+            BootImageRuntime f = config.runtime();
             RegistryCache r = registry(f);
             Path root = f.settings().cacheDir();
             List<Path> dirs = new ArrayList<>();
@@ -107,7 +107,7 @@ final class RemoteCommands {
 
         @Override
         public Integer call() {
-            MachineFactory f = config.factory();
+            BootImageRuntime f = config.runtime();
             RegistryCache r = registry(f);
             int missing = 0;
             for (String s : specs) {
@@ -131,7 +131,7 @@ final class RemoteCommands {
     }
 
     /** {@code bootimage images --remote}: what the registry holds for this project. */
-    static int listRemote(MachineFactory f) throws RegistryFailure {
+    static int listRemote(BootImageRuntime f) throws RegistryFailure {
         RegistryCache r = registry(f);
         List<RegistryCache.RemoteImage> images = r.list();
         System.out.println("shared cache: " + r.describe());

@@ -48,10 +48,10 @@ final class ShellCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         var request = mkosiConfig != null ? ImageRequests.project(mkosiConfig, spec, packages, boot, transport)
                 : ImageRequests.of(spec == null ? "debian:bookworm" : spec, packages, boot, transport);
-        ImageRequests.build(config.factory(), request, "", System.err);
+        ImageRequests.build(config.runtime(), request, "", System.err);
         boolean tty = System.console() != null;
         int last = 0;
-        try (Machine m = config.factory().boot(request)) {
+        try (Machine m = config.runtime().boot(request)) {
             System.err.printf("bootimage: %s booted (%s, %s, %d ms); type commands, Ctrl-D or 'exit' to stop it%n",
                     m.name(), m.info().boot(), m.info().transport(), m.info().bootTime().toMillis());
             BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));

@@ -35,7 +35,7 @@ import org.junit.platform.reporting.legacy.xml.LegacyXmlReportGeneratingListener
 import io.github.bootimage.BootImageException;
 import io.github.bootimage.DistroMatrix;
 import io.github.bootimage.image.MirrorUnavailableException;
-import io.github.bootimage.internal.MachineFactory;
+import io.github.bootimage.runtime.BootImageRuntime;
 import io.github.bootimage.runner.MatrixPlan.ClassInfo;
 import io.github.bootimage.runner.MatrixResults.Outcome;
 import io.github.bootimage.runner.MatrixResults.Status;
@@ -205,7 +205,7 @@ final class TestCommand implements Callable<Integer> {
         }
         done.put(key, "");
         long t0 = System.nanoTime();
-        MachineFactory f = config.factory();
+        BootImageRuntime f = config.runtime();
         try {
             ImageRequests.build(f, r.get(), prefix, err);
             return true;

@@ -14,6 +14,7 @@ import java.util.List;
 import io.github.bootimage.BootImageException;
 import io.github.bootimage.boot.HostCapabilities;
 import io.github.bootimage.image.ImageCache;
+import io.github.bootimage.process.ProcessRunner;
 
 /**
  * A cache entry as one zstd-compressed tar file, made and read by GNU tar: a directory image holds
@@ -75,19 +76,15 @@ public final class EntryArchive {
     }
 
     private static void run(List<String> cmd, String what) throws IOException {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        try {
-            int rc = p.waitFor();
-            if (rc != 0) {
-                String tail = out.strip();
-                tail = tail.length() > 2000 ? "..." + tail.substring(tail.length() - 2000) : tail;
-                throw new IOException("tar could not " + what + " (exit code " + rc + "): " + tail);
-            }
-        } catch (InterruptedException e) {
-            p.destroyForcibly();
-            Thread.currentThread().interrupt();
-            throw new BootImageException("Interrupted while tar was working to " + what);
+        ProcessRunner.Result r = ProcessRunner.onHostPath().run(cmd, TAR_TIMEOUT);
+        if (!r.succeeded()) {
+            String tail = r.output().strip();
+            tail = tail.length() > 2000 ? "..." + tail.substring(tail.length() - 2000) : tail;
+            throw new IOException("tar could not " + what + (r.timedOut() ? " within " + TAR_TIMEOUT.toMinutes()
+                    + " minutes and was stopped" : " (exit code " + r.exitCode() + ")") + ": " + tail);
         }
     }
+
+    /** How long packing or unpacking one entry may take. */
+    private static final java.time.Duration TAR_TIMEOUT = java.time.Duration.ofMinutes(30);
 }

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import io.github.bootimage.BootImageException;
+import io.github.bootimage.process.ProcessRunner;
 
 /**
  * Debian's {@code docker-registry} (the CNCF distribution registry) run as a child process on
@@ -168,23 +169,17 @@ public final class LocalRegistry implements AutoCloseable {
     }
 
     private static String run(List<String> cmd, String what) throws IOException {
-        Process p;
+        ProcessRunner.Captured c;
         try {
-            p = new ProcessBuilder(cmd).redirectErrorStream(false).start();
+            c = ProcessRunner.onHostPath().capture(cmd, null, null, java.time.Duration.ofMinutes(2));
         } catch (IOException e) {
             throw new IOException("Could not run " + what + ": " + e.getMessage() + " (scripts/setup-host.sh installs it)", e);
         }
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
-        try {
-            if (p.waitFor() != 0) {
-                throw new IOException(what + " failed with exit code " + p.exitValue() + ": " + err.strip());
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new BootImageException("Interrupted while running " + what);
+        if (!c.result().succeeded()) {
+            throw new IOException(what + (c.result().timedOut() ? " ran over 2 minutes and was stopped"
+                    : " failed with exit code " + c.result().exitCode()) + ": " + c.stderr().strip());
         }
-        return out;
+        return new String(c.stdout(), StandardCharsets.UTF_8);
     }
 
     private static void sleep(long ms) {

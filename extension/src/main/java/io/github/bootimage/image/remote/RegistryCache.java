@@ -27,7 +27,7 @@ import io.github.bootimage.image.Architecture;
 import io.github.bootimage.image.ImageCache;
 import io.github.bootimage.image.ImageSpec;
 import io.github.bootimage.image.RemoteCache;
-import io.github.bootimage.internal.Settings;
+import io.github.bootimage.runtime.Settings;
 import land.oras.ContainerRef;
 import land.oras.Layer;
 import land.oras.Manifest;

@@ -11,7 +11,7 @@ import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import io.github.bootimage.internal.Settings;
+import io.github.bootimage.runtime.Settings;
 
 /**
  * The {@code bootimage.cache.remote.*} settings, checked: where the shared cache is, who we are to it

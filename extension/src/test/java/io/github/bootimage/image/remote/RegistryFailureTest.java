@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.github.bootimage.image.ImageSpec;
-import io.github.bootimage.internal.Settings;
+import io.github.bootimage.runtime.Settings;
 import land.oras.exception.OrasException;
 
 /**

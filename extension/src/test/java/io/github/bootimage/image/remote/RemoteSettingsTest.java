@@ -16,7 +16,7 @@ import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import io.github.bootimage.internal.Settings;
+import io.github.bootimage.runtime.Settings;
 
 /** Parsing and checking the bootimage.cache.remote.* settings. */
 class RemoteSettingsTest {

@@ -10,10 +10,10 @@ import io.github.bootimage.Boot;
 import io.github.bootimage.ExecRequest;
 import io.github.bootimage.Transport;
 import io.github.bootimage.image.ImageSpec;
-import io.github.bootimage.internal.DefaultMachine;
-import io.github.bootimage.internal.MachineFactory;
-import io.github.bootimage.internal.MachineRequest;
-import io.github.bootimage.internal.Settings;
+import io.github.bootimage.runtime.DefaultMachine;
+import io.github.bootimage.runtime.BootImageRuntime;
+import io.github.bootimage.runtime.MachineRequest;
+import io.github.bootimage.runtime.Settings;
 
 /**
  * The agent's own channel next to the console fallback in the same run: exec latency on nspawn and
@@ -31,10 +31,10 @@ public final class AgentBench implements BenchSection {
     public List<BenchRow> run(BenchContext ctx) throws Exception {
         List<BenchRow> rows = new ArrayList<>();
         Settings base = ctx.factory().settings();
-        MachineFactory console = MachineFactory.shared(new Settings(k -> k.equals("bootimage.agent.channel")
-                ? Optional.of("console") : base.get(k.substring("bootimage.".length()))));
-        MachineFactory channel = ctx.factory();
-        for (Boot boot : List.of(Boot.NSPAWN, Boot.QEMU)) {
+        BootImageRuntime channel = ctx.factory();
+        try (BootImageRuntime console = BootImageRuntime.forHost(new Settings(k -> k.equals("bootimage.agent.channel")
+                ? Optional.of("console") : base.get(k.substring("bootimage.".length()))))) {
+          for (Boot boot : List.of(Boot.NSPAWN, Boot.QEMU)) {
             MachineRequest req = new MachineRequest(ImageSpec.of("debian", "bookworm"), boot, Transport.CONSOLE, null, "bench");
             int n = boot == Boot.QEMU ? Math.max(100, ctx.iterations() / 2) : Math.max(300, ctx.iterations());
             double[] overConsole = execTimes(console, req, n, ctx);
@@ -46,12 +46,13 @@ public final class AgentBench implements BenchSection {
                 rows.add(new BenchRow(name(), "exec(true) over the agent channel, " + where + " p" + p, ours, "ms",
                         "the same over the console fallback p" + p, theirs, "<= 1.0x console", ours <= theirs));
             }
+          }
         }
         rows.addAll(thousandCommands(channel, ctx));
         return rows;
     }
 
-    private static double[] execTimes(MachineFactory f, MachineRequest req, int n, BenchContext ctx) {
+    private static double[] execTimes(BootImageRuntime f, MachineRequest req, int n, BenchContext ctx) {
         double[] t = new double[n];
         try (DefaultMachine m = f.boot(req)) {
             ctx.log().printf("bench: %s over %s%n", req.boot(), f.settings().agentChannel() ? "the agent channel" : "the console");
@@ -67,7 +68,7 @@ public final class AgentBench implements BenchSection {
         return t;
     }
 
-    private List<BenchRow> thousandCommands(MachineFactory f, BenchContext ctx) throws Exception {
+    private List<BenchRow> thousandCommands(BootImageRuntime f, BenchContext ctx) throws Exception {
         List<BenchRow> rows = new ArrayList<>();
         MachineRequest req = new MachineRequest(ImageSpec.of("debian", "bookworm"), Boot.NSPAWN, Transport.CONSOLE, null, "bench");
         try (DefaultMachine m = f.boot(req)) {

@@ -1,6 +1,6 @@
 package io.github.bootimage.runner.bench;
 
-import io.github.bootimage.internal.MachineFactory;
+import io.github.bootimage.runtime.BootImageRuntime;
 
 /**
  * What every section gets.
@@ -9,5 +9,5 @@ import io.github.bootimage.internal.MachineFactory;
  * @param iterations how many repetitions latency figures use
  * @param log        progress output
  */
-public record BenchContext(MachineFactory factory, int iterations, java.io.PrintStream log) {
+public record BenchContext(BootImageRuntime factory, int iterations, java.io.PrintStream log) {
 }

@@ -8,8 +8,8 @@ import io.github.bootimage.ExecRequest;
 import io.github.bootimage.Transport;
 import io.github.bootimage.image.Image;
 import io.github.bootimage.image.ImageSpec;
-import io.github.bootimage.internal.DefaultMachine;
-import io.github.bootimage.internal.MachineRequest;
+import io.github.bootimage.runtime.DefaultMachine;
+import io.github.bootimage.runtime.MachineRequest;
 
 /**
  * The foundation's figures: cache-hit resolution, boot to first command over the console next to a

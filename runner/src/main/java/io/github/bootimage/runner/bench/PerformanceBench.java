@@ -16,8 +16,8 @@ import io.github.bootimage.image.MirrorCheck;
 import io.github.bootimage.image.MkosiBuilder;
 import io.github.bootimage.image.MkosiConfig;
 import io.github.bootimage.image.MkosiVersion;
-import io.github.bootimage.internal.DefaultMachine;
-import io.github.bootimage.internal.MachineRequest;
+import io.github.bootimage.runtime.DefaultMachine;
+import io.github.bootimage.runtime.MachineRequest;
 import io.github.bootimage.process.ProcessRunner;
 
 /**

@@ -15,8 +15,8 @@ import io.github.bootimage.boot.QemuBackend;
 import io.github.bootimage.image.Image;
 import io.github.bootimage.image.ImageCache;
 import io.github.bootimage.image.ImageSpec;
-import io.github.bootimage.internal.DefaultMachine;
-import io.github.bootimage.internal.MachineRequest;
+import io.github.bootimage.runtime.DefaultMachine;
+import io.github.bootimage.runtime.MachineRequest;
 
 /**
  * The qemu backend's figures: boot to first command over the serial console next to a raw

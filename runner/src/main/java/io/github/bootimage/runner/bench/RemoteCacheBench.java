@@ -21,7 +21,7 @@ import io.github.bootimage.image.MkosiVersion;
 import io.github.bootimage.image.remote.LocalRegistry;
 import io.github.bootimage.image.remote.RegistryCache;
 import io.github.bootimage.image.remote.RemoteSettings;
-import io.github.bootimage.internal.Settings;
+import io.github.bootimage.runtime.Settings;
 import io.github.bootimage.process.ProcessRunner;
 
 /**

@@ -13,8 +13,8 @@ import io.github.bootimage.Boot;
 import io.github.bootimage.ExecRequest;
 import io.github.bootimage.Transport;
 import io.github.bootimage.image.ImageSpec;
-import io.github.bootimage.internal.DefaultMachine;
-import io.github.bootimage.internal.MachineRequest;
+import io.github.bootimage.runtime.DefaultMachine;
+import io.github.bootimage.runtime.MachineRequest;
 import io.github.bootimage.transport.SshKeys;
 
 /**

@@ -1,4 +1,4 @@
-package io.github.bootimage.internal;
+package io.github.bootimage.runtime;
 
 import java.io.IOException;
 import java.net.InetAddress;
@@ -6,10 +6,17 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Deque;
+import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Supplier;
 
 import io.github.bootimage.Boot;
 import io.github.bootimage.BootImageException;
@@ -20,6 +27,8 @@ import io.github.bootimage.Transport;
 import io.github.bootimage.boot.AgentChannel;
 import io.github.bootimage.boot.BootBackend;
 import io.github.bootimage.boot.GuestOptions;
+import io.github.bootimage.boot.HostCapabilities;
+import io.github.bootimage.boot.KvmSupport;
 import io.github.bootimage.boot.NspawnBackend;
 import io.github.bootimage.boot.QemuBackend;
 import io.github.bootimage.boot.Reaper;
@@ -44,50 +53,150 @@ import io.github.bootimage.transport.SshKeys;
 import io.github.bootimage.transport.SshTransport;
 
 /**
- * The pipeline from a request to a ready machine: spec, cache, backend, console, transport. One
- * factory per cache directory and PATH per JVM, so a run shares one cache; every machine it boots is
- * stopped at the latest when the JVM exits.
+ * The runtime of one test run: it owns the machines it booted (closed, last booted first, when the
+ * runtime closes), the TCP ports they use, the image cache and the KVM verdict. The backends, the
+ * image cache and the process runner are given to it ({@link Builder}); {@link #forHost(Settings)}
+ * wires the real ones. The extension keeps one runtime per test run in the JUnit root context store,
+ * which closes it when the run ends; the runner makes one per command. A shutdown hook and the
+ * {@link Reaper} stop this runtime's guests should the JVM end before the runtime is closed.
  */
-public final class MachineFactory {
-    private static final System.Logger LOG = System.getLogger(MachineFactory.class.getName());
-    private static final Map<String, MachineFactory> SHARED = new ConcurrentHashMap<>();
-    private static final Set<DefaultMachine> LIVE = ConcurrentHashMap.newKeySet();
-    private static final Set<Integer> PORTS = ConcurrentHashMap.newKeySet();
+public final class BootImageRuntime implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(BootImageRuntime.class.getName());
 
-    static {
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            for (DefaultMachine m : LIVE) {
-                try {
-                    m.close();
-                } catch (RuntimeException e) {
-                    System.err.println("bootimage: stopping " + m.name() + " at JVM exit failed: " + e);
-                }
-            }
-        }, "bootimage-shutdown"));
+    /** Makes a runtime for a test run's settings; named by {@code bootimage.runtime} (a class with a no-argument constructor). */
+    @FunctionalInterface
+    public interface Provider {
+        BootImageRuntime create(Settings settings);
     }
 
+    private final Deque<DefaultMachine> live = new ConcurrentLinkedDeque<>();
+    private final Set<Integer> ports = ConcurrentHashMap.newKeySet();
     private final Settings settings;
     private final HostTools tools;
     private final ProcessRunner runner;
     private final Path runtimeDir;
+    private final Supplier<ImageCache> cacheFactory;
     private volatile ImageCache cache;
-    private final NspawnBackend nspawn;
-    private final QemuBackend qemu;
+    private final Map<Boot, BootBackend> backends;
+    private final Thread shutdownHook;
+    private volatile boolean closed;
 
-    private MachineFactory(Settings settings) {
-        this.settings = settings;
-        this.tools = HostTools.fromEnvironment(settings.path().orElse(null), settings.inheritPath());
-        this.runner = new ProcessRunner(tools);
-        this.runtimeDir = Path.of(System.getProperty("java.io.tmpdir"), "bootimage-" + io.github.bootimage.boot.HostCapabilities.euid());
-        this.nspawn = new NspawnBackend(tools, 15_000);
-        this.qemu = new QemuBackend(tools, runner, settings.kvm());
+    private BootImageRuntime(Builder b) {
+        this.settings = b.settings;
+        this.tools = Objects.requireNonNull(b.tools, "tools");
+        this.runner = Objects.requireNonNull(b.runner, "runner");
+        this.runtimeDir = Objects.requireNonNull(b.runtimeDir, "runtimeDir");
+        this.cacheFactory = Objects.requireNonNull(b.cache, "cache");
+        this.backends = new EnumMap<>(b.backends);
+        for (Boot k : List.of(Boot.NSPAWN, Boot.QEMU)) {
+            if (!backends.containsKey(k)) {
+                throw new IllegalArgumentException("A runtime needs a backend for " + k + "; give one with Builder.backend");
+            }
+        }
+        this.shutdownHook = new Thread(this::stopAll, "bootimage-shutdown");
+        Runtime.getRuntime().addShutdownHook(shutdownHook);
     }
 
-    /** The factory for these settings, shared across the JVM. */
-    public static MachineFactory shared(Settings settings) {
-        String key = settings.cacheDir() + "|" + settings.path().orElse("") + "|" + settings.inheritPath()
-                + "|" + settings.get("cache.remote").orElse("") + "|" + settings.agentChannel();
-        return SHARED.computeIfAbsent(key, k -> new MachineFactory(settings));
+    /** A runtime with no parts yet: give it tools, a runner, a cache and a backend per {@link Boot}. */
+    public static Builder builder(Settings settings) {
+        return new Builder(settings);
+    }
+
+    /**
+     * The runtime of this host: tools on {@code bootimage.path}, the image cache in {@code bootimage.cache.dir}
+     * (mkosi's version is asked on first use), systemd-nspawn and qemu (with {@code /dev/kvm}'s verdict).
+     */
+    public static BootImageRuntime forHost(Settings settings) {
+        HostTools tools = HostTools.fromEnvironment(settings.path().orElse(null), settings.inheritPath());
+        ProcessRunner runner = new ProcessRunner(tools);
+        KvmSupport kvm = new KvmSupport(Path.of("/dev/kvm"));
+        return builder(settings).tools(tools).runner(runner)
+                .runtimeDir(Path.of(System.getProperty("java.io.tmpdir"), "bootimage-" + HostCapabilities.euid()))
+                .cache(() -> new ImageCache(settings.cacheDir(), MkosiVersion.detect(runner),
+                        new MkosiBuilder(runner, settings.cacheDir(), settings.buildTimeout(), settings.incremental()),
+                        new MirrorCheck(Duration.ofSeconds(5)), RegistryCache.fromSettings(settings),
+                        settings.cacheMaxAge().orElse(null)))
+                .backend(new NspawnBackend(tools, 15_000))
+                .backend(new QemuBackend(tools, runner, settings.kvm(), kvm, 20_000))
+                .build();
+    }
+
+    /**
+     * The runtime a test run's settings ask for: {@code bootimage.runtime} names a {@link Provider} class
+     * (the unit tests' fake backend is one); without it, {@link #forHost(Settings)}.
+     */
+    public static BootImageRuntime create(Settings settings) {
+        Optional<String> provider = settings.get("runtime");
+        if (provider.isEmpty() || provider.get().isBlank()) {
+            return forHost(settings);
+        }
+        String name = provider.get().strip();
+        try {
+            Class<?> c = Class.forName(name, true, Thread.currentThread().getContextClassLoader() != null
+                    ? Thread.currentThread().getContextClassLoader() : BootImageRuntime.class.getClassLoader());
+            if (!Provider.class.isAssignableFrom(c)) {
+                throw new BootImageException("bootimage.runtime = '" + name + "' is not a " + Provider.class.getName()
+                        + ": name a class that implements it, or remove the setting");
+            }
+            return ((Provider) c.getDeclaredConstructor().newInstance()).create(settings);
+        } catch (ReflectiveOperationException e) {
+            throw new BootImageException("bootimage.runtime = '" + name + "' cannot be made (" + e
+                    + "): name a public class with a public no-argument constructor, or remove the setting", e);
+        }
+    }
+
+    /** The parts of a runtime. */
+    public static final class Builder {
+        private final Settings settings;
+        private HostTools tools;
+        private ProcessRunner runner;
+        private Path runtimeDir;
+        private Supplier<ImageCache> cache;
+        private final Map<Boot, BootBackend> backends = new EnumMap<>(Boot.class);
+
+        private Builder(Settings settings) {
+            this.settings = Objects.requireNonNull(settings, "settings");
+        }
+
+        public Builder tools(HostTools tools) {
+            this.tools = tools;
+            return this;
+        }
+
+        public Builder runner(ProcessRunner runner) {
+            this.runner = runner;
+            return this;
+        }
+
+        /** Where machines' work directories and the reaper's registry live. */
+        public Builder runtimeDir(Path dir) {
+            this.runtimeDir = dir;
+            return this;
+        }
+
+        /** The image cache, made on first use (the host's asks mkosi for its version). */
+        public Builder cache(Supplier<ImageCache> cache) {
+            this.cache = cache;
+            return this;
+        }
+
+        /** The backend for its {@link BootBackend#kind()}. */
+        public Builder backend(BootBackend backend) {
+            return backend(backend.kind(), backend);
+        }
+
+        /** A backend for a kind of boot (a test's fake can stand for both). */
+        public Builder backend(Boot kind, BootBackend backend) {
+            if (kind == Boot.AUTO) {
+                throw new IllegalArgumentException("Boot.AUTO is a choice between backends, not one: give NSPAWN or QEMU");
+            }
+            backends.put(kind, backend);
+            return this;
+        }
+
+        public BootImageRuntime build() {
+            return new BootImageRuntime(this);
+        }
     }
 
     public Settings settings() {
@@ -108,16 +217,21 @@ public final class MachineFactory {
         if (c == null) {
             synchronized (this) {
                 if (cache == null) {
-                    MkosiVersion v = MkosiVersion.detect(runner);
-                    cache = new ImageCache(settings.cacheDir(), v,
-                            new MkosiBuilder(runner, settings.cacheDir(), settings.buildTimeout(), settings.incremental()),
-                            new MirrorCheck(Duration.ofSeconds(5)), RegistryCache.fromSettings(settings),
-                            settings.cacheMaxAge().orElse(null));
+                    cache = cacheFactory.get();
                 }
                 c = cache;
             }
         }
         return c;
+    }
+
+    /** Why this runtime's backend for a kind of boot cannot start guests on this host, or null when it can. */
+    public String unusableReason(Boot kind) {
+        BootBackend b = backends.get(kind);
+        if (b == null) {
+            throw new IllegalArgumentException("No backend for " + kind + ": give NSPAWN or QEMU");
+        }
+        return b.unusableReason();
     }
 
     /** Which backend a request gets, and why (logged). */
@@ -126,7 +240,7 @@ public final class MachineFactory {
         if (b != Boot.AUTO) {
             return b;
         }
-        String why = nspawn.unusableReason();
+        String why = backends.get(Boot.NSPAWN).unusableReason();
         if (why == null && spec.format() == ImageFormat.DIRECTORY) {
             LOG.log(System.Logger.Level.INFO, "Boot.AUTO chose nspawn for {0}: root, systemd-nspawn present, directory image", spec.label());
             return Boot.NSPAWN;
@@ -214,6 +328,10 @@ public final class MachineFactory {
 
     /** Builds or finds the image, boots it, and returns a machine whose transport answers. */
     public DefaultMachine boot(MachineRequest unresolved) {
+        if (closed) {
+            throw new BootImageException("This bootimage runtime was closed (its test run ended): no machine can be"
+                    + " booted with it anymore");
+        }
         MachineRequest request = resolve(unresolved);
         Boot boot = chooseBoot(request.boot(), request.spec());
         Transport requested = request.transport() == Transport.AUTO ? settings.transport() : request.transport();
@@ -237,7 +355,7 @@ public final class MachineFactory {
                                 EntryUse use) {
         Transport transport = requested != Transport.AUTO ? requested
                 : spec.hasSshServer() ? Transport.SSH : Transport.CONSOLE;
-        BootBackend backend = boot == Boot.NSPAWN ? nspawn : qemu;
+        BootBackend backend = backends.get(boot);
         Duration bootTimeout = request.bootTimeout() != null ? request.bootTimeout()
                 : settings.bootTimeout(boot == Boot.QEMU ? Duration.ofMinutes(5) : Duration.ofSeconds(90));
         String name = "bi-" + spec.distro().name() + "-" + Long.toHexString(ThreadLocalRandom.current().nextLong() & 0xffffffL);
@@ -294,13 +412,13 @@ public final class MachineFactory {
                 name, spec.label(), boot, transport, guest.accelerator(), bootTime.toMillis(), request.owner(), console.via());
         DefaultMachine[] self = new DefaultMachine[1];
         self[0] = new DefaultMachine(guest, console, commands, info, spec.distro().packageManager(),
-                settings.commandTimeout(), () -> {
-                    LIVE.remove(self[0]);
+                settings.commandTimeout(), keys, () -> {
+                    live.remove(self[0]);
                     reaper().unregister(name);
                     release(sshPort);
                     use.close();
                 });
-        LIVE.add(self[0]);
+        live.addFirst(self[0]);
         return self[0];
     }
 
@@ -319,20 +437,48 @@ public final class MachineFactory {
      * stopped by the shutdown hook nor by the reaper.
      */
     public void detach(DefaultMachine m) {
-        LIVE.remove(m);
+        live.remove(m);
         reaper().unregister(m.name());
     }
 
-    /** Machines booted by this JVM and not closed yet. */
-    public static Set<DefaultMachine> liveMachines() {
-        return Set.copyOf(LIVE);
+    /** Machines booted by this runtime and not closed (nor detached) yet, the latest first. */
+    public List<DefaultMachine> liveMachines() {
+        return List.copyOf(live);
     }
 
-    private static int freePort() {
+    /**
+     * Stops every machine this runtime booted and still holds, the latest booted first, and ends the
+     * runtime: JUnit calls this when the test run ends.
+     */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            Runtime.getRuntime().removeShutdownHook(shutdownHook);
+        } catch (IllegalStateException e) {
+            // the JVM is shutting down: the hook runs anyway
+        }
+        stopAll();
+    }
+
+    private void stopAll() {
+        for (DefaultMachine m; (m = live.pollFirst()) != null; ) {
+            try {
+                m.close();
+            } catch (RuntimeException e) {
+                System.err.println("bootimage: stopping " + m.name() + " failed: " + e);
+            }
+        }
+    }
+
+    private int freePort() {
         for (int i = 0; i < 50; i++) {
             try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
                 int p = s.getLocalPort();
-                if (PORTS.add(p)) {
+                if (ports.add(p)) {
                     return p;
                 }
             } catch (IOException e) {
@@ -342,9 +488,9 @@ public final class MachineFactory {
         throw new BootImageException("Could not find a free TCP port on 127.0.0.1 after 50 tries");
     }
 
-    private static void release(int port) {
+    private void release(int port) {
         if (port > 0) {
-            PORTS.remove(port);
+            ports.remove(port);
         }
     }
 }

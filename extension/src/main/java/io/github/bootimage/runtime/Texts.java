@@ -1,4 +1,4 @@
-package io.github.bootimage.internal;
+package io.github.bootimage.runtime;
 
 /** Formatting of command output for messages: head and tail of long text. */
 public final class Texts {

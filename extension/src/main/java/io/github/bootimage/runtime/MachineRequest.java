@@ -1,4 +1,4 @@
-package io.github.bootimage.internal;
+package io.github.bootimage.runtime;
 
 import java.time.Duration;
 
@@ -15,7 +15,7 @@ import io.github.bootimage.image.ImageSpec;
  * @param bootTimeout null for the configured default
  * @param owner       who asked, for logs and diagnostics (a test's display name)
  * @param project     the declaration's own mkosi project, or null for an image described by attributes (then
- *                    {@code spec} is final only once {@link MachineFactory#resolve} has read the project)
+ *                    {@code spec} is final only once {@link BootImageRuntime#resolve} has read the project)
  */
 public record MachineRequest(ImageSpec spec, Boot boot, Transport transport, Duration bootTimeout, String owner,
                              ProjectRequest project) {

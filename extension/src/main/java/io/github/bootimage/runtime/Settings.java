@@ -1,4 +1,4 @@
-package io.github.bootimage.internal;
+package io.github.bootimage.runtime;
 
 import java.nio.file.Path;
 import java.time.Duration;

@@ -1,4 +1,4 @@
-package io.github.bootimage.internal;
+package io.github.bootimage.runtime;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -8,10 +8,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 
-import org.awaitility.Awaitility;
-import org.awaitility.core.ConditionTimeoutException;
-import org.awaitility.core.TerminalFailureException;
-
 import io.github.bootimage.CommandFailedException;
 import io.github.bootimage.ExecRequest;
 import io.github.bootimage.ExecResult;
@@ -20,8 +16,10 @@ import io.github.bootimage.MachineInfo;
 import io.github.bootimage.Packages;
 import io.github.bootimage.boot.RunningGuest;
 import io.github.bootimage.image.PackageManager;
+import io.github.bootimage.process.Waits;
 import io.github.bootimage.transport.CommandTransport;
 import io.github.bootimage.transport.ConsoleTransport;
+import io.github.bootimage.transport.SshKeys;
 
 /** The {@link Machine} users get: a running guest and the transport that reaches it. */
 public final class DefaultMachine implements Machine {
@@ -34,10 +32,12 @@ public final class DefaultMachine implements Machine {
     private final PackageManager packageManager;
     private final Duration commandTimeout;
     private final Runnable onClose;
+    private final SshKeys sshKeys;
     private volatile boolean closed;
 
-    public DefaultMachine(RunningGuest guest, ConsoleTransport console, CommandTransport transport, MachineInfo info,
-                          PackageManager packageManager, Duration commandTimeout, Runnable onClose) {
+    DefaultMachine(RunningGuest guest, ConsoleTransport console, CommandTransport transport, MachineInfo info,
+                   PackageManager packageManager, Duration commandTimeout, SshKeys sshKeys, Runnable onClose) {
+        this.sshKeys = sshKeys;
         this.guest = guest;
         this.console = console;
         this.transport = transport;
@@ -51,7 +51,8 @@ public final class DefaultMachine implements Machine {
     public ExecResult exec(ExecRequest request) {
         if (closed) {
             throw new CommandFailedException("Cannot run [" + request.commandLine() + "] on machine " + info.name()
-                    + ": the machine was closed. A machine lives as long as its test (or class, with Lifecycle.PER_CLASS).", null);
+                    + ": the machine was closed. A machine lives as long as its test (or class, with Lifecycle.PER_CLASS).",
+                    info.name(), request.commandLine(), null, null, null);
         }
         return transport.exec(request, commandTimeout);
     }
@@ -61,7 +62,7 @@ public final class DefaultMachine implements Machine {
         ExecRequest r = ExecRequest.of(argv);
         ExecResult res = exec(r);
         if (res.exitCode() != 0) {
-            throw new CommandFailedException(failure(r, res, "exit code 0"), res);
+            throw new CommandFailedException(failure(r, res, "exit code 0"), info.name(), r.commandLine(), res, null, null);
         }
         return res.stdout();
     }
@@ -71,7 +72,8 @@ public final class DefaultMachine implements Machine {
         ExecRequest r = ExecRequest.of(argv);
         ExecResult res = exec(r);
         if (res.exitCode() == 0) {
-            throw new CommandFailedException(failure(r, res, "a non-zero exit code"), res);
+            throw new CommandFailedException(failure(r, res, "a non-zero exit code"), info.name(), r.commandLine(), res,
+                    null, null);
         }
         return res.stderr();
     }
@@ -120,22 +122,19 @@ public final class DefaultMachine implements Machine {
 
     private void poll(String alias, Duration timeout, java.util.function.BooleanSupplier failFast,
                       java.util.concurrent.Callable<Boolean> condition, java.util.function.Supplier<String> why) {
-        try {
-            Awaitility.await(alias).atMost(timeout).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(200))
-                    .pollInSameThread()
-                    .failFast("machine " + info.name() + " stopped", () -> !guest.isAlive())
-                    .failFast("gave up", failFast::getAsBoolean)
-                    .until(condition);
-        } catch (ConditionTimeoutException | TerminalFailureException e) {
-            String w;
-            try {
-                w = why.get();
-            } catch (RuntimeException ex) {
-                w = ex.getMessage();
-            }
-            throw new CommandFailedException("Waited for " + alias + (e instanceof TerminalFailureException
-                    ? " but it cannot happen anymore" : " for " + timeout.toMillis() + " ms") + ": " + w, null);
+        Waits.Outcome o = Waits.until(alias, timeout, Duration.ofMillis(200),
+                () -> !guest.isAlive() || failFast.getAsBoolean(), condition);
+        if (o == Waits.Outcome.MET) {
+            return;
         }
+        String w;
+        try {
+            w = why.get();
+        } catch (RuntimeException ex) {
+            w = ex.getMessage();
+        }
+        throw new CommandFailedException("Waited for " + alias + (o == Waits.Outcome.IMPOSSIBLE
+                ? " but it cannot happen anymore" : " for " + timeout.toMillis() + " ms") + ": " + w, null);
     }
 
     @Override
@@ -163,7 +162,7 @@ public final class DefaultMachine implements Machine {
                 if (res.exitCode() != 0 || res.stdout().isBlank()) {
                     throw new CommandFailedException("Package '" + name + "' is not installed on machine " + info.name()
                             + " (" + packageManager.tool() + " says so). Add it to @BootImage(packages = ...).\n"
-                            + failure(r, res, "exit code 0"), res);
+                            + failure(r, res, "exit code 0"), info.name(), r.commandLine(), res, null, null);
                 }
                 return packageManager.parseVersion(res.stdout());
             }
@@ -226,8 +225,8 @@ public final class DefaultMachine implements Machine {
 
     /** A command a person can run to get into this machine. */
     public String loginHint() {
-        if (info.sshPort() > 0) {
-            return guest.loginHint() + "   or   ssh -p " + info.sshPort() + " root@127.0.0.1";
+        if (sshKeys != null && info.sshPort() > 0) {
+            return guest.loginHint() + "   or   " + sshKeys.loginCommand(info.sshPort());
         }
         return guest.loginHint();
     }

@@ -1,4 +1,4 @@
-package io.github.bootimage.internal;
+package io.github.bootimage.runtime;
 
 import java.util.function.UnaryOperator;
 
@@ -15,7 +15,7 @@ import io.github.bootimage.image.UserMkosiProject;
  * @param release   likewise for the release
  * @param override  whether distro and release come from a matrix entry and override the configuration's
  * @param additions the declaration's packages, extra trees and scripts, applied to the project's spec
- * @param settings  what mkosi resolved from the project; null until {@link MachineFactory#resolve} asks
+ * @param settings  what mkosi resolved from the project; null until {@link BootImageRuntime#resolve} asks
  */
 public record ProjectRequest(UserMkosiProject project, String distro, String release, boolean override,
                              UnaryOperator<ImageSpec> additions, ProjectSettings settings) {
