@@ -67,6 +67,17 @@ public final class NspawnBackend implements BootBackend {
             cmd.add("--register=no");
             cmd.add("--keep-unit");
         }
+        var net = o.network();
+        if (net != null && net.netnsPath() != null) {
+            // A namespace bootimage made (loopback, and links to named networks): see boot/net/NspawnNetwork.
+            cmd.add("--network-namespace-path=" + net.netnsPath());
+        }
+        if (net != null && net.hostname() != null) {
+            cmd.add("--hostname=" + net.hostname());
+        }
+        if (net != null && net.hostsFile() != null) {
+            cmd.add("--bind-ro=" + net.hostsFile() + ":/etc/hosts");
+        }
         if (image.spec().hasSshServer()) {
             cmd.add("--bind-ro=" + o.workDir().resolve("ssh.socket.d") + ":/etc/systemd/system/ssh.socket.d");
             cmd.add("--bind-ro=" + o.workDir().resolve("ssh.socket.d") + ":/etc/systemd/system/sshd.socket.d");

@@ -19,6 +19,8 @@ import io.github.bootimage.Machine;
 import io.github.bootimage.MachineInfo;
 import io.github.bootimage.Packages;
 import io.github.bootimage.boot.RunningGuest;
+import io.github.bootimage.boot.net.GuestNetwork;
+import io.github.bootimage.boot.net.Networking;
 import io.github.bootimage.image.PackageManager;
 import io.github.bootimage.transport.CommandTransport;
 import io.github.bootimage.transport.ConsoleTransport;
@@ -34,10 +36,19 @@ public final class DefaultMachine implements Machine {
     private final PackageManager packageManager;
     private final Duration commandTimeout;
     private final Runnable onClose;
+    private final GuestNetwork network;
     private volatile boolean closed;
 
     public DefaultMachine(RunningGuest guest, ConsoleTransport console, CommandTransport transport, MachineInfo info,
                           PackageManager packageManager, Duration commandTimeout, Runnable onClose) {
+        this(guest, console, transport, info, packageManager, commandTimeout, null, onClose);
+    }
+
+    /** A machine whose networking is {@code network} (null: none of bootimage's, as a fake's). */
+    public DefaultMachine(RunningGuest guest, ConsoleTransport console, CommandTransport transport, MachineInfo info,
+                          PackageManager packageManager, Duration commandTimeout, GuestNetwork network,
+                          Runnable onClose) {
+        this.network = network;
         this.guest = guest;
         this.console = console;
         this.transport = transport;
@@ -202,6 +213,43 @@ public final class DefaultMachine implements Machine {
     @Override
     public String journal() {
         return exec(ExecRequest.of("journalctl", "-b", "--no-pager", "-o", "short-monotonic")).stdout();
+    }
+
+    @Override
+    public int hostPort(int guestPort) {
+        Networking.checkPort(guestPort, info.name());
+        requireNetwork("hostPort(" + guestPort + ")");
+        return network.hostPort(guestPort);
+    }
+
+    @Override
+    public void linkDown() {
+        links(true);
+    }
+
+    @Override
+    public void linkUp() {
+        links(false);
+    }
+
+    private void links(boolean down) {
+        String what = down ? "linkDown()" : "linkUp()";
+        requireNetwork(what);
+        if (!network.request().named()) {
+            throw new IllegalStateException(what + " on machine " + info.name() + ": the machine is on no named network"
+                    + " (network = \"" + network.request().network() + "\"), so it has no links to take "
+                    + (down ? "down" : "up") + ". Declare it with @BootImage(network = \"lan\") and the machines it talks to.");
+        }
+        network.setLinksDown(down);
+    }
+
+    private void requireNetwork(String what) {
+        if (closed) {
+            throw new IllegalStateException(what + " on machine " + info.name() + ": the machine was closed.");
+        }
+        if (network == null) {
+            throw new UnsupportedOperationException(what + " on machine " + info.name() + ": it has no network of bootimage's.");
+        }
     }
 
     @Override
