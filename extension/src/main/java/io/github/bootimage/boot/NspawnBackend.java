@@ -74,6 +74,8 @@ public final class NspawnBackend implements BootBackend {
         }
         if (net != null && net.hostname() != null) {
             cmd.add("--hostname=" + net.hostname());
+            // systemd in the container would set the image's /etc/hostname (if it has one) over nspawn's.
+            cmd.add("--bind-ro=" + o.workDir().resolve("hostname") + ":/etc/hostname");
         }
         if (net != null && net.hostsFile() != null) {
             cmd.add("--bind-ro=" + net.hostsFile() + ":/etc/hosts");
@@ -106,6 +108,9 @@ public final class NspawnBackend implements BootBackend {
         }
         try {
             Files.createDirectories(o.workDir());
+            if (o.network() != null && o.network().hostname() != null) {
+                Files.writeString(o.workDir().resolve("hostname"), o.network().hostname() + "\n");
+            }
             if (image.spec().hasSshServer()) {
                 // Debian's images socket-activate sshd on port 22; empty ListenStream= and listen on our port only.
                 Path d = Files.createDirectories(o.workDir().resolve("ssh.socket.d"));
