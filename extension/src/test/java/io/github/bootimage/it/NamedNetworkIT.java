@@ -43,7 +43,7 @@ class NamedNetworkIT {
 
     @Test
     void theClientFetchesThePageByName() {
-        assertEquals("hello from server\n", client.succeed("busybox", "wget", "-q", "-T", "5", "-O", "-",
+        assertEquals("hello from server\n", client.succeed("timeout", "10", "busybox", "wget", "-q", "-O", "-",
                 "http://server:" + PORT + "/"));
     }
 
@@ -67,7 +67,7 @@ class NamedNetworkIT {
 
     @Test
     void aClientTimesOutWhileTheServersLinkIsDownAndSucceedsAfter() {
-        ExecRequest fetch = ExecRequest.of("busybox", "wget", "-q", "-T", "2", "-O", "-", "http://server:" + PORT + "/");
+        ExecRequest fetch = ExecRequest.of("timeout", "3", "busybox", "wget", "-q", "-O", "-", "http://server:" + PORT + "/");
         server.linkDown();
         try {
             ExecResult down = client.exec(fetch);
@@ -82,7 +82,7 @@ class NamedNetworkIT {
     class Inner {
         @Test
         void aNestedClassSharesTheNetwork() {
-            assertEquals("hello from server\n", client.succeed("busybox", "wget", "-q", "-T", "5", "-O", "-",
+            assertEquals("hello from server\n", client.succeed("timeout", "10", "busybox", "wget", "-q", "-O", "-",
                     "http://server:" + PORT + "/"));
         }
     }

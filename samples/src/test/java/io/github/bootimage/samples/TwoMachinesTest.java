@@ -50,7 +50,7 @@ class TwoMachinesTest {
 
     @Test
     void theClientFetchesThePageByTheServersName() throws IOException {
-        String page = client.succeed("busybox", "wget", "-q", "-T", "10", "-O", "-", "http://server:" + PORT + "/");
+        String page = client.succeed("timeout", "10", "busybox", "wget", "-q", "-O", "-", "http://server:" + PORT + "/");
         assertEquals(Files.readString(PAGE), page);
         assertEquals("trixie", client.osRelease().get("VERSION_CODENAME"));
     }
