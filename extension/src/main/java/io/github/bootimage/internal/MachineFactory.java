@@ -337,6 +337,7 @@ public final class MachineFactory {
     public void detach(DefaultMachine m) {
         LIVE.remove(m);
         reaper().unregister(m.name());
+        reaper().unregister(m.name() + ".net"); // its namespace stays with it (boot/net)
     }
 
     /** Machines booted by this JVM and not closed yet. */
