@@ -89,7 +89,11 @@ class NetworkIsolationIT {
 
     @Test
     void aPublishedPortWithNothingBehindItIsClosedWithinASecond() throws IOException {
-        int p = first.hostPort(18632);
+        closedWithinASecond(first.hostPort(18632));
+    }
+
+    /** A connection to a published port whose guest port has no listener ends within a second. */
+    static void closedWithinASecond(int p) throws IOException {
         long start = System.nanoTime();
         try (Socket s = new Socket()) {
             s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), p), 1000);

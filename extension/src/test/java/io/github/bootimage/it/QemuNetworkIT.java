@@ -56,6 +56,11 @@ class QemuNetworkIT {
     }
 
     @Test
+    void aPublishedPortWithNothingBehindItIsClosedWithinASecond(Machine machine) throws Exception {
+        NetworkIsolationIT.closedWithinASecond(machine.hostPort(7008));
+    }
+
+    @Test
     void anIsolatedVmCannotReachTheHostThroughItsGateway(Machine machine) throws Exception {
         // Without restrict=on, the guest's 10.0.2.2 is the host's loopback: this listener would answer.
         try (ServerSocket host = new ServerSocket(0, 5, InetAddress.getLoopbackAddress())) {
