@@ -43,11 +43,17 @@ final class Ip {
     }
 
     /**
-     * A new network namespace. Its loopback is left down: a container's systemd brings it up as it starts
-     * (one process less on the way to the first command).
+     * A new network namespace with its loopback up: nothing else brings it up (a container's systemd left
+     * it down in one joined by path; its first command then found nothing on 127.0.0.1).
      */
     void addNamespace(String netns) {
         run("create network namespace " + netns, "netns", "add", netns);
+        try {
+            run("bring up the loopback of " + netns, "-n", netns, "link", "set", "lo", "up");
+        } catch (RuntimeException e) {
+            deleteNamespace(netns);
+            throw e;
+        }
     }
 
     void deleteNamespace(String netns) {
