@@ -75,7 +75,7 @@ public final class NetworkBench implements BenchSection {
     public List<BenchRow> run(BenchContext ctx) throws Exception {
         List<BenchRow> rows = new ArrayList<>();
         ctx.factory().image(request(NetworkRequest.DEFAULT));
-        int boots = 5;
+        int boots = 9;
         double[] isolated = new double[boots];
         double[] host = new double[boots];
         for (int i = 0; i < boots; i++) {
