@@ -127,6 +127,21 @@ public @interface BootImage {
      */
     String repositories() default "";
 
+    /**
+     * The machine's network. Empty (the default): isolated, loopback only; ports are reached from the host
+     * through {@link Machine#hostPort(int)}. {@code "host"}: the host's network as it is (nspawn) or qemu's
+     * user network without restriction, for tests that must reach what the host reaches. Any other name
+     * (1 to 15 characters of a-z, 0-9 and '-'): a private network shared with the other machines of the
+     * test class that name it, on which they reach each other by host name (see {@link #hostname()}).
+     */
+    String network() default "";
+
+    /**
+     * The machine's host name on a named network; empty means the field's or parameter's name,
+     * lower-cased, with characters a host name cannot hold replaced by '-'.
+     */
+    String hostname() default "";
+
     /** Boot timeout such as {@code "90s"}, {@code "3m"} or {@code "PT90S"}; empty uses {@code bootimage.timeout.boot}. */
     String bootTimeout() default "";
 }

@@ -77,6 +77,32 @@ public interface Machine extends AutoCloseable {
     /** How this machine runs: backend, transport, accelerator, ports. */
     MachineInfo info();
 
+    /**
+     * A TCP port on the host's 127.0.0.1 that reaches the guest's port {@code guestPort}: chosen free by
+     * bootimage (never {@code guestPort} itself), the same for every call, open until the machine stops.
+     * Works on isolated machines and on named networks, for nspawn and qemu, over either transport; the
+     * guest need not listen yet (a connection while nothing listens is closed at once).
+     *
+     * @throws IllegalArgumentException when {@code guestPort} is not 1 to 65535
+     */
+    default int hostPort(int guestPort) {
+        throw new UnsupportedOperationException("hostPort is not supported by " + getClass().getName());
+    }
+
+    /**
+     * Takes this machine's links on its named networks down, as if their cables were pulled: the
+     * other machines no longer reach it (and it them) until {@link #linkUp()}. Loopback, published ports
+     * and the transport keep working.
+     */
+    default void linkDown() {
+        throw new UnsupportedOperationException("linkDown is not supported by " + getClass().getName());
+    }
+
+    /** Brings this machine's links on its named networks up again after {@link #linkDown()}. */
+    default void linkUp() {
+        throw new UnsupportedOperationException("linkUp is not supported by " + getClass().getName());
+    }
+
     /** Stops the machine; nothing of it is left running afterwards. Idempotent. */
     @Override
     void close();

@@ -15,7 +15,20 @@ import java.time.Duration;
  * @param image       the cached image the machine booted from
  * @param sshPort     the machine's SSH port on 127.0.0.1, or 0 when it has none
  * @param bootTime    time from starting the backend to the first command answered
+ * @param network     "" (isolated), "host", or the named network the machine joined
+ * @param addresses   the machine's address on each named network it joined, by network name
  */
 public record MachineInfo(String name, String distro, String release, Boot boot, Transport transport,
-                          String accelerator, Path image, int sshPort, Duration bootTime) {
+                          String accelerator, Path image, int sshPort, Duration bootTime, String network,
+                          java.util.Map<String, String> addresses) {
+    public MachineInfo {
+        network = network == null ? "" : network;
+        addresses = addresses == null ? java.util.Map.of() : java.util.Map.copyOf(addresses);
+    }
+
+    /** An isolated machine's information (no named network). */
+    public MachineInfo(String name, String distro, String release, Boot boot, Transport transport,
+                       String accelerator, Path image, int sshPort, Duration bootTime) {
+        this(name, distro, release, boot, transport, accelerator, image, sshPort, bootTime, "", java.util.Map.of());
+    }
 }

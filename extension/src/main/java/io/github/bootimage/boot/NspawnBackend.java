@@ -68,6 +68,19 @@ public final class NspawnBackend implements BootBackend {
             cmd.add("--register=no");
             cmd.add("--keep-unit");
         }
+        var net = o.network();
+        if (net != null && net.netnsPath() != null) {
+            // A namespace bootimage made (loopback, and links to named networks): see boot/net/NspawnNetwork.
+            cmd.add("--network-namespace-path=" + net.netnsPath());
+        }
+        if (net != null && net.hostname() != null) {
+            cmd.add("--hostname=" + net.hostname());
+            // systemd in the container would set the image's /etc/hostname (if it has one) over nspawn's.
+            cmd.add("--bind-ro=" + o.workDir().resolve("hostname") + ":/etc/hostname");
+        }
+        if (net != null && net.hostsFile() != null) {
+            cmd.add("--bind-ro=" + net.hostsFile() + ":/etc/hosts");
+        }
         if (image.spec().hasSshServer()) {
             cmd.add("--bind-ro=" + o.workDir().resolve("ssh.socket.d") + ":/etc/systemd/system/ssh.socket.d");
             cmd.add("--bind-ro=" + o.workDir().resolve("ssh.socket.d") + ":/etc/systemd/system/sshd.socket.d");
@@ -96,6 +109,9 @@ public final class NspawnBackend implements BootBackend {
         }
         try {
             Files.createDirectories(o.workDir());
+            if (o.network() != null && o.network().hostname() != null) {
+                Files.writeString(o.workDir().resolve("hostname"), o.network().hostname() + "\n");
+            }
             if (image.spec().hasSshServer()) {
                 // Debian's images socket-activate sshd on port 22; empty ListenStream= and listen on our port only.
                 Path d = Files.createDirectories(o.workDir().resolve("ssh.socket.d"));

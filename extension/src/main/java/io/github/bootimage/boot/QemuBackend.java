@@ -100,7 +100,8 @@ public final class QemuBackend implements BootBackend {
         cmd.addAll(List.of("-append", append.toString(),
                 "-drive", "file=" + overlay + ",format=qcow2,if=virtio,cache=unsafe,discard=unmap",
                 "-device", "virtio-rng-pci",
-                "-nic", "user,model=virtio-net-pci" + (o.sshPort() > 0 ? ",hostfwd=tcp:127.0.0.1:" + o.sshPort() + "-:22" : "")));
+                "-nic", "user,model=virtio-net-pci"
+                        + (o.network() != null && !o.network().request().host() ? ",restrict=on" : "") + (o.sshPort() > 0 ? ",hostfwd=tcp:127.0.0.1:" + o.sshPort() + "-:22" : "")));
         if (o.agentChannel() != null) {
             // The agent's own channel: a virtio-serial port on two host FIFOs; nothing else in the guest writes to it.
             cmd.addAll(List.of("-device", "virtio-serial-pci,id=agentbus",

@@ -186,6 +186,23 @@ final class QemuGuest implements RunningGuest {
         return GuestProcess.tree(process);
     }
 
+    /** A hostfwd rule on qemu's user network, added through the monitor (HMP's hostfwd_add over QMP). */
+    @Override
+    public synchronized void forwardPort(int hostPort, int guestPort) {
+        String rule = "tcp:127.0.0.1:" + hostPort + "-:" + guestPort;
+        try (QemuMonitor qmp = QemuMonitor.connect(qmpSocket, MONITOR_TIMEOUT)) {
+            String answer = qmp.call("hostfwd_add", "{\"execute\":\"human-monitor-command\",\"arguments\":"
+                    + "{\"command-line\":\"hostfwd_add " + rule + "\"}}", MONITOR_TIMEOUT);
+            if (!answer.replace(" ", "").contains("\"return\":\"\"")) {
+                throw new io.github.bootimage.BootImageException("qemu refused the port forward " + rule + " of VM " + name
+                        + ": " + answer);
+            }
+        } catch (IOException e) {
+            throw new io.github.bootimage.BootImageException("Could not forward 127.0.0.1:" + hostPort + " to port "
+                    + guestPort + " of VM " + name + " through qemu's monitor: " + e.getMessage(), e);
+        }
+    }
+
     @Override
     public String loginHint() {
         return sshPort > 0 ? "ssh -p " + sshPort + " root@127.0.0.1 (with the machine's key)"

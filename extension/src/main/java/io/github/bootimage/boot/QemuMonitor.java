@@ -52,10 +52,15 @@ final class QemuMonitor implements AutoCloseable {
      * @throws IOException when qemu answers with an error, closes the socket, or does not answer in time
      */
     String call(String command, Duration timeout) throws IOException {
+        return call(command, command == null ? null : "{\"execute\":\"" + command + "\"}", timeout);
+    }
+
+    /** Runs a command given as a whole JSON request ({@code command} names it in messages). */
+    String call(String command, String json, Duration timeout) throws IOException {
         CompletableFuture<String> answer = CompletableFuture.supplyAsync(() -> {
             try {
-                if (command != null) {
-                    channel.write(ByteBuffer.wrap(("{\"execute\":\"" + command + "\"}\n").getBytes(StandardCharsets.UTF_8)));
+                if (json != null) {
+                    channel.write(ByteBuffer.wrap((json + "\n").getBytes(StandardCharsets.UTF_8)));
                 }
                 String line;
                 while ((line = reader.readLine()) != null) {

@@ -75,6 +75,20 @@ public final class Reaper {
         }
     }
 
+    /**
+     * Registers other things to remove if the JVM dies, under {@code key}: lines such as "netns NAME"
+     * (a network namespace: {@code ip netns delete}), "kill PID START" and "dir PATH".
+     */
+    public void registerLines(String key, List<String> lines) {
+        try {
+            Path tmp = dir.resolve(key + ".tmp");
+            Files.write(tmp, lines, StandardCharsets.UTF_8);
+            Files.move(tmp, dir.resolve(key + ".reap"), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.WARNING, "Could not register " + key + " with the reaper", e);
+        }
+    }
+
     /** Forgets a guest that was stopped. */
     public void unregister(String machine) {
         try {

@@ -38,6 +38,14 @@ public interface RunningGuest extends AutoCloseable {
     /** A command a person can run on the host to get a shell in the guest. */
     String loginHint();
 
+    /**
+     * Forwards the host's 127.0.0.1:{@code hostPort} to the guest's TCP port {@code guestPort}, for
+     * backends that forward ports themselves (qemu's user network).
+     */
+    default void forwardPort(int hostPort, int guestPort) {
+        throw new UnsupportedOperationException("this backend does not forward ports itself");
+    }
+
     /** Stops the guest; nothing of it remains afterwards. Idempotent. */
     @Override
     void close();

@@ -92,7 +92,7 @@ public final class BootImageExtension implements BeforeAllCallback, BeforeClassT
             boolean perMethod = instance != null && (a.lifecycle() == Lifecycle.PER_METHOD || methodMatrix(context));
             ExtensionContext owner = perMethod ? context : classContext(context);
             Machine m = Machines.getOrBoot(owner, MatrixSupport.key(context, "field:" + field.toGenericString()),
-                    () -> MatrixSupport.request(context, a, where));
+                    () -> Networks.attach(context, MatrixSupport.request(context, a, where), field.getName(), where));
             try {
                 ReflectionSupport.makeAccessible(field).set(instance, m);
             } catch (IllegalAccessException e) {
@@ -121,7 +121,8 @@ public final class BootImageExtension implements BeforeAllCallback, BeforeClassT
             boolean classLevel = ec.getTestMethod().isEmpty();
             return Machines.getOrBoot(classLevel ? classContext(ec) : ec,
                     MatrixSupport.key(ec, "param:" + pc.getDeclaringExecutable() + "#" + pc.getIndex()),
-                    () -> MatrixSupport.request(ec, own.get(), where));
+                    () -> Networks.attach(ec, MatrixSupport.request(ec, own.get(), where),
+                            pc.getParameter().isNamePresent() ? pc.getParameter().getName() : null, where));
         }
         Optional<BootImage> onMethod = ec.getTestMethod().flatMap(m -> AnnotationSupport.findAnnotation(m, BootImage.class));
         if (onMethod.isPresent() || (methodMatrix(ec) && ec.getTestMethod().isPresent())) {
@@ -141,7 +142,7 @@ public final class BootImageExtension implements BeforeAllCallback, BeforeClassT
         }
         if ((onClass.get().lifecycle() == Lifecycle.PER_METHOD || methodMatrix(ec)) && ec.getTestMethod().isPresent()) {
             return Machines.getOrBoot(ec, MatrixSupport.key(ec, MethodMachineKey.INSTANCE),
-                    () -> MatrixSupport.request(ec, onClass.get(), "class " + ec.getRequiredTestClass().getSimpleName()));
+                    () -> Networks.attach(ec, MatrixSupport.request(ec, onClass.get(), "class " + ec.getRequiredTestClass().getSimpleName()), null, "class " + ec.getRequiredTestClass().getSimpleName()));
         }
         if (onClass.get().lifecycle() == Lifecycle.PER_METHOD) {
             throw new ParameterResolutionException("Parameter [" + pc.getParameter().getName() + "] of " + method
@@ -191,14 +192,15 @@ public final class BootImageExtension implements BeforeAllCallback, BeforeClassT
         Optional<BootImage> onMethod = AnnotationSupport.findAnnotation(m, BootImage.class);
         BootImage a = onMethod.or(() -> classDeclaration(ec)).orElse(MatrixSupport.DEFAULTS);
         String where = onMethod.isPresent() ? "method " + m.getName() : "class " + ec.getRequiredTestClass().getSimpleName();
-        return Machines.getOrBoot(ec, MatrixSupport.key(ec, MethodMachineKey.INSTANCE), () -> MatrixSupport.request(ec, a, where));
+        return Machines.getOrBoot(ec, MatrixSupport.key(ec, MethodMachineKey.INSTANCE), () -> Networks.attach(ec, MatrixSupport.request(ec, a, where), null, where));
     }
 
     private Machine classMachine(ExtensionContext ec) {
         BootImage a = classDeclaration(ec).orElseThrow();
         ExtensionContext owner = classContext(ec);
         return Machines.getOrBoot(owner, classKey(ec, owner),
-                () -> MatrixSupport.request(ec, a, "class " + ec.getRequiredTestClass().getSimpleName()));
+                () -> Networks.attach(ec, MatrixSupport.request(ec, a, "class " + ec.getRequiredTestClass().getSimpleName()), null,
+                        "class " + ec.getRequiredTestClass().getSimpleName()));
     }
 
     /**

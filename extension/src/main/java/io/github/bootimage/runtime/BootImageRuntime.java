@@ -33,6 +33,8 @@ import io.github.bootimage.boot.NspawnBackend;
 import io.github.bootimage.boot.QemuBackend;
 import io.github.bootimage.boot.Reaper;
 import io.github.bootimage.boot.RunningGuest;
+import io.github.bootimage.boot.net.GuestNetwork;
+import io.github.bootimage.boot.net.Networking;
 import io.github.bootimage.image.EntryUse;
 import io.github.bootimage.image.Image;
 import io.github.bootimage.image.ImageCache;
@@ -298,7 +300,7 @@ public final class BootImageRuntime implements AutoCloseable {
             throw new ImageBuildException(e.getMessage(), e);
         }
         return new MachineRequest(spec, request.boot(), request.transport(), request.bootTimeout(), request.owner(),
-                p.withSettings(s));
+                p.withSettings(s), request.network());
     }
 
     /** The cache entry a request's image maps to (it may not exist yet), with the spec it is built from. */
@@ -360,7 +362,10 @@ public final class BootImageRuntime implements AutoCloseable {
                 : settings.bootTimeout(boot == Boot.QEMU ? Duration.ofMinutes(5) : Duration.ofSeconds(90));
         String name = "bi-" + spec.distro().name() + "-" + Long.toHexString(ThreadLocalRandom.current().nextLong() & 0xffffffL);
         Path work = runtimeDir.resolve(name);
-        int sshPort = spec.hasSshServer() ? freePort() : 0;
+        // In a namespace of its own (boot/net), a container's sshd listens on its own 127.0.0.1:22, published on the host.
+        boolean published = boot == Boot.NSPAWN && !request.network().host();
+        int sshPort = spec.hasSshServer() ? (published ? 22 : freePort()) : 0;
+        GuestNetwork net = null;
         SshKeys keys = transport == Transport.SSH ? SshKeys.generate(work.resolve("ssh")) : null;
         long start = System.nanoTime();
         RunningGuest guest;
@@ -368,17 +373,22 @@ public final class BootImageRuntime implements AutoCloseable {
         try {
             Files.createDirectories(work);
             channel = settings.agentChannel() ? AgentChannel.create(work.resolve("channel"), runner) : null;
+            net = Networking.create(boot, request.network(), name, work, runtimeDir, runner, reaper());
             guest = backend.start(image, new GuestOptions(name, work, sshPort,
-                    keys == null ? null : keys.authorizedKey(), bootTimeout, channel));
+                    keys == null ? null : keys.authorizedKey(), bootTimeout, channel, net));
+            net.started(guest);
             reaper().register(name, guest, work);
         } catch (IOException e) {
             release(sshPort);
+            closeQuietly(net);
             throw new MachineLaunchException("Could not prepare " + work + " for machine " + name + ": " + e.getMessage(), e);
         } catch (RuntimeException e) {
             release(sshPort);
+            closeQuietly(net);
             ImageCache.deleteTree(work);
             throw e;
         }
+        int hostSshPort = sshPort;
         ConsoleTransport console = null;
         CommandTransport commands;
         try {
@@ -389,8 +399,11 @@ public final class BootImageRuntime implements AutoCloseable {
                     guest::exitDescription);
             console.awaitReady(bootTimeout);
             reaper().register(name, guest, work);
+            if (published && sshPort > 0) {
+                hostSshPort = net.hostPort(22);
+            }
             commands = transport == Transport.SSH
-                    ? SshTransport.connect(name, sshPort, keys, console, guest::isAlive, bootTimeout)
+                    ? SshTransport.connect(name, hostSshPort, keys, console, guest::isAlive, bootTimeout)
                     : console;
         } catch (RuntimeException e) {
             try {
@@ -399,6 +412,7 @@ public final class BootImageRuntime implements AutoCloseable {
                 }
                 guest.close();
                 reaper().unregister(name);
+                closeQuietly(net);
             } catch (RuntimeException suppressed) {
                 e.addSuppressed(suppressed);
             }
@@ -407,12 +421,14 @@ public final class BootImageRuntime implements AutoCloseable {
         }
         Duration bootTime = Duration.ofNanos(System.nanoTime() - start);
         MachineInfo info = new MachineInfo(name, spec.distro().name(), spec.release(), boot, transport,
-                guest.accelerator(), image.entry(), sshPort, bootTime);
+                guest.accelerator(), image.entry(), hostSshPort, bootTime, request.network().network(), net.addresses());
         LOG.log(System.Logger.Level.INFO, "Machine {0} ({1}, {2}, {3}, {4}; agent on its {7}) ready in {5} ms for {6}",
                 name, spec.label(), boot, transport, guest.accelerator(), bootTime.toMillis(), request.owner(), console.via());
         DefaultMachine[] self = new DefaultMachine[1];
+        GuestNetwork network = net;
         self[0] = new DefaultMachine(guest, console, commands, info, spec.distro().packageManager(),
-                settings.commandTimeout(), keys, () -> {
+                settings.commandTimeout(), keys, network, () -> {
+                    closeQuietly(network);
                     live.remove(self[0]);
                     reaper().unregister(name);
                     release(sshPort);
@@ -439,6 +455,7 @@ public final class BootImageRuntime implements AutoCloseable {
     public void detach(DefaultMachine m) {
         live.remove(m);
         reaper().unregister(m.name());
+        reaper().unregister(m.name() + ".net"); // its namespace stays with it (boot/net)
     }
 
     /** Machines booted by this runtime and not closed (nor detached) yet, the latest first. */
@@ -486,6 +503,16 @@ public final class BootImageRuntime implements AutoCloseable {
             }
         }
         throw new BootImageException("Could not find a free TCP port on 127.0.0.1 after 50 tries");
+    }
+
+    private static void closeQuietly(GuestNetwork net) {
+        if (net != null) {
+            try {
+                net.close();
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "Removing a machine's network failed", e);
+            }
+        }
     }
 
     private void release(int port) {

@@ -5,6 +5,8 @@ import java.time.Duration;
 import java.util.function.UnaryOperator;
 
 import io.github.bootimage.BootImage;
+import io.github.bootimage.boot.net.HostNames;
+import io.github.bootimage.boot.net.NetworkRequest;
 import io.github.bootimage.image.ImageSpec;
 import io.github.bootimage.image.UserMkosiProject;
 
@@ -36,7 +38,33 @@ public final class Declarations {
             spec = spec.withRepositories(repositoriesFile(base, a.repositories()));
         }
         Duration timeout = a.bootTimeout().isBlank() ? null : Settings.duration("@BootImage bootTimeout", a.bootTimeout());
-        return new MachineRequest(spec, a.boot(), a.transport(), timeout, owner);
+        return new MachineRequest(spec, a.boot(), a.transport(), timeout, owner).withNetwork(network(a));
+    }
+
+    /**
+     * The declaration's networking: {@code network} and {@code hostname} checked (the host name, when not
+     * given, comes later from the field's or parameter's name).
+     *
+     * @throws IllegalArgumentException naming the attribute and the fix
+     */
+    public static NetworkRequest network(BootImage a) {
+        String problem = HostNames.networkProblem(a.network());
+        if (problem != null) {
+            throw new IllegalArgumentException(problem);
+        }
+        String hostname = a.hostname().isBlank() ? null : a.hostname().strip().toLowerCase(java.util.Locale.ROOT);
+        if (hostname != null) {
+            String p = HostNames.hostnameProblem(hostname);
+            if (p != null) {
+                throw new IllegalArgumentException(p);
+            }
+            if (a.network().isEmpty() || a.network().equals(NetworkRequest.HOST)) {
+                throw new IllegalArgumentException("hostname = \"" + a.hostname() + "\" names a machine on a named network,"
+                        + " but network = \"" + a.network() + "\" joins none. Add network = \"lan\" (any name shared by"
+                        + " the machines that must reach each other), or remove hostname.");
+            }
+        }
+        return new NetworkRequest(a.network(), hostname, null, null);
     }
 
     /**
@@ -68,7 +96,7 @@ public final class Declarations {
         ImageSpec placeholder = additions.apply(ImageSpec.of("debian", ""));
         Duration timeout = a.bootTimeout().isBlank() ? null : Settings.duration("@BootImage bootTimeout", a.bootTimeout());
         return new MachineRequest(placeholder, a.boot(), a.transport(), timeout, owner,
-                new ProjectRequest(project, distro, release, override, additions, null));
+                new ProjectRequest(project, distro, release, override, additions, null), network(a));
     }
 
     private static Path repositoriesFile(Path base, String entry) {

@@ -15,6 +15,8 @@ import io.github.bootimage.Machine;
 import io.github.bootimage.MachineInfo;
 import io.github.bootimage.Packages;
 import io.github.bootimage.boot.RunningGuest;
+import io.github.bootimage.boot.net.GuestNetwork;
+import io.github.bootimage.boot.net.Networking;
 import io.github.bootimage.image.PackageManager;
 import io.github.bootimage.process.Waits;
 import io.github.bootimage.transport.CommandTransport;
@@ -33,11 +35,20 @@ public final class DefaultMachine implements Machine {
     private final Duration commandTimeout;
     private final Runnable onClose;
     private final SshKeys sshKeys;
+    private final GuestNetwork network;
     private volatile boolean closed;
 
     DefaultMachine(RunningGuest guest, ConsoleTransport console, CommandTransport transport, MachineInfo info,
                    PackageManager packageManager, Duration commandTimeout, SshKeys sshKeys, Runnable onClose) {
+        this(guest, console, transport, info, packageManager, commandTimeout, sshKeys, null, onClose);
+    }
+
+    /** A machine whose networking is {@code network} (null: none of bootimage's, as a fake's). */
+    DefaultMachine(RunningGuest guest, ConsoleTransport console, CommandTransport transport, MachineInfo info,
+                   PackageManager packageManager, Duration commandTimeout, SshKeys sshKeys, GuestNetwork network,
+                   Runnable onClose) {
         this.sshKeys = sshKeys;
+        this.network = network;
         this.guest = guest;
         this.console = console;
         this.transport = transport;
@@ -201,6 +212,43 @@ public final class DefaultMachine implements Machine {
     @Override
     public String journal() {
         return exec(ExecRequest.of("journalctl", "-b", "--no-pager", "-o", "short-monotonic")).stdout();
+    }
+
+    @Override
+    public int hostPort(int guestPort) {
+        Networking.checkPort(guestPort, info.name());
+        requireNetwork("hostPort(" + guestPort + ")");
+        return network.hostPort(guestPort);
+    }
+
+    @Override
+    public void linkDown() {
+        links(true);
+    }
+
+    @Override
+    public void linkUp() {
+        links(false);
+    }
+
+    private void links(boolean down) {
+        String what = down ? "linkDown()" : "linkUp()";
+        requireNetwork(what);
+        if (!network.request().named()) {
+            throw new IllegalStateException(what + " on machine " + info.name() + ": the machine is on no named network"
+                    + " (network = \"" + network.request().network() + "\"), so it has no links to take "
+                    + (down ? "down" : "up") + ". Declare it with @BootImage(network = \"lan\") and the machines it talks to.");
+        }
+        network.setLinksDown(down);
+    }
+
+    private void requireNetwork(String what) {
+        if (closed) {
+            throw new IllegalStateException(what + " on machine " + info.name() + ": the machine was closed.");
+        }
+        if (network == null) {
+            throw new UnsupportedOperationException(what + " on machine " + info.name() + ": it has no network of bootimage's.");
+        }
     }
 
     @Override

@@ -4,6 +4,7 @@ import java.time.Duration;
 
 import io.github.bootimage.Boot;
 import io.github.bootimage.Transport;
+import io.github.bootimage.boot.net.NetworkRequest;
 import io.github.bootimage.image.ImageSpec;
 
 /**
@@ -16,12 +17,27 @@ import io.github.bootimage.image.ImageSpec;
  * @param owner       who asked, for logs and diagnostics (a test's display name)
  * @param project     the declaration's own mkosi project, or null for an image described by attributes (then
  *                    {@code spec} is final only once {@link BootImageRuntime#resolve} has read the project)
+ * @param network     how the machine is networked (never null: isolated by default)
  */
 public record MachineRequest(ImageSpec spec, Boot boot, Transport transport, Duration bootTimeout, String owner,
-                             ProjectRequest project) {
+                             ProjectRequest project, NetworkRequest network) {
+
+    public MachineRequest {
+        network = network == null ? NetworkRequest.DEFAULT : network;
+    }
 
     public MachineRequest(ImageSpec spec, Boot boot, Transport transport, Duration bootTimeout, String owner) {
-        this(spec, boot, transport, bootTimeout, owner, null);
+        this(spec, boot, transport, bootTimeout, owner, null, null);
+    }
+
+    public MachineRequest(ImageSpec spec, Boot boot, Transport transport, Duration bootTimeout, String owner,
+                          ProjectRequest project) {
+        this(spec, boot, transport, bootTimeout, owner, project, null);
+    }
+
+    /** The same request with other networking. */
+    public MachineRequest withNetwork(NetworkRequest n) {
+        return new MachineRequest(spec, boot, transport, bootTimeout, owner, project, n);
     }
 
     /** What the request builds, for messages: the project directory or the spec's label. */

@@ -3,8 +3,10 @@
 # stops every guest that JVM left registered in DIR:
 #   <machine>.reap lines: "halt PID START" (asked to stop cleanly: SIGTERM), "kill PID START" (SIGKILL
 #   after the grace period), "dir PATH" (removed at the end). START is the process's start time
-#   (field 22 of /proc/PID/stat), so a reused PID is never signalled.
+#   (field 22 of /proc/PID/stat), so a reused PID is never signalled. "netns NAME": a network namespace
+#   bootimage made (ip netns delete, after the processes are gone).
 dir=$1
+PATH=$PATH:/usr/sbin:/sbin
 grace=${2:-5}
 cat >/dev/null
 alive() { [ -r "/proc/$1/stat" ] && [ "$(sed 's/.*) //' "/proc/$1/stat" | cut -d' ' -f20)" = "$2" ]; }
@@ -33,7 +35,10 @@ for f in "$dir"/*.reap; do
     case "$kind" in halt|kill) alive "$pid" "$start" && kill -KILL "$pid" 2>/dev/null ;; esac
   done <"$f"
   while read -r kind path; do
-    [ "$kind" = dir ] && rm -rf --one-file-system "$path"
+    case "$kind" in
+      dir) rm -rf --one-file-system "$path" ;;
+      netns) ip netns delete "$path" 2>/dev/null ;;
+    esac
   done <"$f"
   echo "reaped $(basename "$f" .reap)"
   rm -f "$f"

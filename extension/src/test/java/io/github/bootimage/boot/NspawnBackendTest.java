@@ -1,6 +1,7 @@
 package io.github.bootimage.boot;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -33,6 +34,46 @@ class NspawnBackendTest {
         NspawnBackend b = new NspawnBackend(new HostTools(dir.toString()), 1000, () -> 0);
         assertTrue(b.unusableReason().startsWith("'systemd-nspawn' is not installed (not found on PATH), but it is needed to boot"
                 + " images as containers. Install the Debian package 'systemd-container'"), b.unusableReason());
+    }
+
+    @Test
+    void anIsolatedContainerRunsInTheNamespaceBootimageMade(@TempDir Path dir) {
+        NspawnBackend b = new NspawnBackend(new HostTools("/usr/bin"), 1000, () -> 0);
+        Image image = new Image(dir, ImageSpec.of("debian", "bookworm"), "k");
+        io.github.bootimage.boot.net.GuestNetwork net = new io.github.bootimage.boot.net.GuestNetwork() {
+            public io.github.bootimage.boot.net.NetworkRequest request() {
+                return io.github.bootimage.boot.net.NetworkRequest.DEFAULT;
+            }
+            public String netnsPath() {
+                return "/run/netns/bi-x";
+            }
+            public String hostname() {
+                return "server";
+            }
+            public Path hostsFile() {
+                return dir.resolve("hosts");
+            }
+            public int hostPort(int guestPort) {
+                return 0;
+            }
+            public void setLinksDown(boolean down) {
+            }
+            public java.util.Map<String, String> addresses() {
+                return java.util.Map.of();
+            }
+            public List<String> reaperLines() {
+                return List.of();
+            }
+            public void close() {
+            }
+        };
+        List<String> cmd = b.command(image, new GuestOptions("bi-x", dir.resolve("w"), 0, null, Duration.ofSeconds(5), null, net));
+        assertTrue(cmd.contains("--network-namespace-path=/run/netns/bi-x"), cmd::toString);
+        assertTrue(cmd.contains("--hostname=server"), cmd::toString);
+        assertTrue(cmd.contains("--bind-ro=" + dir.resolve("hosts") + ":/etc/hosts"), cmd::toString);
+        assertTrue(cmd.contains("--bind-ro=" + dir.resolve("w/hostname") + ":/etc/hostname"), cmd::toString);
+        List<String> onHost = b.command(image, new GuestOptions("bi-x", dir.resolve("w"), 0, null, Duration.ofSeconds(5)));
+        assertFalse(String.join(" ", onHost).contains("network-namespace"), onHost::toString);
     }
 
     @Test

@@ -88,6 +88,21 @@ class QemuBackendTest {
     }
 
     @Test
+    void anIsolatedVmHasARestrictedUserNetworkAndHostKeepsItOpen() throws IOException {
+        Image img = image(true);
+        Path work = tmp.resolve("work");
+        for (String network : List.of("", "host")) {
+            var net = io.github.bootimage.boot.net.Networking.create(io.github.bootimage.Boot.QEMU,
+                    new io.github.bootimage.boot.net.NetworkRequest(network, null, null, null), "bi-x", work, tmp, null, null);
+            List<String> cmd = backend(tmp, "off").command(img, new GuestOptions("bi-x", work, 40022, null,
+                    Duration.ofSeconds(5), null, net), "tcg", work.resolve("o"), work.resolve("q"));
+            String nic = cmd.get(cmd.indexOf("-nic") + 1);
+            assertEquals(network.isEmpty() ? "user,model=virtio-net-pci,restrict=on,hostfwd=tcp:127.0.0.1:40022-:22"
+                    : "user,model=virtio-net-pci,hostfwd=tcp:127.0.0.1:40022-:22", nic);
+        }
+    }
+
+    @Test
     void commandLineBootsTheImageKernelOverAnOverlayWithSerialConsoleAndForwardedPort() throws IOException {
         Image img = image(true);
         Path work = tmp.resolve("work");

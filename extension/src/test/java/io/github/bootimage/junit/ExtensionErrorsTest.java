@@ -155,4 +155,39 @@ class ExtensionErrorsTest {
         run(BadSetting.class, "bootimage.boot", "docker").assertThatEvents().haveExactly(1, event(finishedWithFailure(message(
                 "bootimage.boot = 'docker' is not valid: use auto, nspawn, qemu"))));
     }
+
+    static class BadNetworkName {
+        @BootImage(network = "My LAN")
+        static Machine server;
+
+        @Test
+        void t() {
+        }
+    }
+
+    @Test
+    void aNetworkNameThatCannotNameALinkNamesTheFieldAndTheFix() {
+        run(BadNetworkName.class).assertThatEvents().haveExactly(1, event(finishedWithFailure(message(
+                "Invalid @BootImage on field [BadNetworkName.server]: network = \"My LAN\" cannot name a network: it"
+                        + " names the machine's link to it and must be 1 to 15 characters of a-z, 0-9 and '-', starting"
+                        + " with a letter and not ending with '-' (and not \"lo\"). Use a name such as \"my-lan\";"
+                        + " \"host\" shares the host's network and \"\" (the default) isolates the machine."))));
+    }
+
+    static class HostnameWithoutNetwork {
+        @BootImage(hostname = "db")
+        static Machine server;
+
+        @Test
+        void t() {
+        }
+    }
+
+    @Test
+    void aHostNameWithoutANamedNetworkIsRefused() {
+        run(HostnameWithoutNetwork.class).assertThatEvents().haveExactly(1, event(finishedWithFailure(message(
+                "Invalid @BootImage on field [HostnameWithoutNetwork.server]: hostname = \"db\" names a machine on a"
+                        + " named network, but network = \"\" joins none. Add network = \"lan\" (any name shared by the"
+                        + " machines that must reach each other), or remove hostname."))));
+    }
 }

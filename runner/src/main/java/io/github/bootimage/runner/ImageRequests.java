@@ -123,6 +123,16 @@ final class ImageRequests {
             }
 
             @Override
+            public String network() {
+                return DEFAULTS.network();
+            }
+
+            @Override
+            public String hostname() {
+                return DEFAULTS.hostname();
+            }
+
+            @Override
             public String[] postInstallationScripts() {
                 return new String[0];
             }

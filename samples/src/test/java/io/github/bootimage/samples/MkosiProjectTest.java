@@ -30,8 +30,8 @@ import io.github.bootimage.Machine;
  * Debian repository settings since the project sets none). Any change to a file in the directory
  * rebuilds the image, on the cached package layer when only {@code mkosi.extra/} or a script changed.
  *
- * <p>The test waits for the unit and the port, fetches the page inside the guest and from the host (an
- * nspawn container shares the host's network), and compares both with the file.
+ * <p>The test waits for the unit and the port, fetches the page inside the guest and from the host (through
+ * {@code machine.hostPort(PORT)}: the container has a network of its own), and compares both with the file.
  */
 @BootImage(mkosiConfig = "src/test/mkosi/web", boot = Boot.NSPAWN)
 class MkosiProjectTest {
@@ -57,9 +57,11 @@ class MkosiProjectTest {
     }
 
     @Test
-    void theHostFetchesTheSamePage() throws IOException, InterruptedException {
+    void theHostFetchesTheSamePage(Machine machine) throws IOException, InterruptedException {
+        // The guest's port, published on the host's 127.0.0.1 at a port bootimage chose.
+        int port = machine.hostPort(PORT);
         HttpResponse<String> r = HttpClient.newHttpClient().send(
-                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + PORT + "/")).timeout(Duration.ofSeconds(10)).build(),
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/")).timeout(Duration.ofSeconds(10)).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertEquals(200, r.statusCode());
         assertEquals(Files.readString(PAGE), r.body());

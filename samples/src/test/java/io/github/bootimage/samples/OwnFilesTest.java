@@ -29,9 +29,9 @@ import io.github.bootimage.Machine;
  * cache key, so editing the page rebuilds the image.
  *
  * <p>The test waits for the unit and the port, then fetches the page from inside the guest and from
- * the host, and compares both with the file. The host can reach the guest's port because a
- * systemd-nspawn container without {@code --private-network} shares the host's network (hence
- * {@code boot = Boot.NSPAWN}, and a port unlikely to be taken on the host).
+ * the host, and compares both with the file. The guest has a network of its own (loopback only), so
+ * the host reaches its port through {@code machine.hostPort(PORT)}, a port on the host's 127.0.0.1
+ * that bootimage chose free and forwards into the guest.
  */
 @BootImage(distro = "debian", release = "bookworm", boot = Boot.NSPAWN,
         packages = "busybox",
@@ -55,9 +55,11 @@ class OwnFilesTest {
     }
 
     @Test
-    void theHostFetchesTheSamePage() throws IOException, InterruptedException {
+    void theHostFetchesTheSamePage(Machine machine) throws IOException, InterruptedException {
+        // The guest's port, published on the host's 127.0.0.1 at a port bootimage chose.
+        int port = machine.hostPort(PORT);
         HttpResponse<String> r = HttpClient.newHttpClient().send(
-                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + PORT + "/")).timeout(Duration.ofSeconds(10)).build(),
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/")).timeout(Duration.ofSeconds(10)).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertEquals(200, r.statusCode());
         assertEquals(Files.readString(PAGE), r.body());
