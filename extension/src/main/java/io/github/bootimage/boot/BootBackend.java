@@ -21,4 +21,13 @@ public interface BootBackend {
     default String unusableReason() {
         return null;
     }
+
+    /**
+     * Whether bootimage makes this backend's guests a network of their own (boot/net: a namespace, a
+     * restricted user network) before it starts them. The unit tier's local shell runs on the host
+     * itself and says no: it needs no root and leaves no namespace.
+     */
+    default boolean isolatesGuests() {
+        return true;
+    }
 }

@@ -363,7 +363,8 @@ public final class BootImageRuntime implements AutoCloseable {
         String name = "bi-" + spec.distro().name() + "-" + Long.toHexString(ThreadLocalRandom.current().nextLong() & 0xffffffL);
         Path work = runtimeDir.resolve(name);
         // In a namespace of its own (boot/net), a container's sshd listens on its own 127.0.0.1:22, published on the host.
-        boolean published = boot == Boot.NSPAWN && !request.network().host();
+        boolean isolated = backend.isolatesGuests();
+        boolean published = isolated && boot == Boot.NSPAWN && !request.network().host();
         int sshPort = spec.hasSshServer() ? (published ? 22 : freePort()) : 0;
         GuestNetwork net = null;
         SshKeys keys = transport == Transport.SSH ? SshKeys.generate(work.resolve("ssh")) : null;
@@ -373,10 +374,12 @@ public final class BootImageRuntime implements AutoCloseable {
         try {
             Files.createDirectories(work);
             channel = settings.agentChannel() ? AgentChannel.create(work.resolve("channel"), runner) : null;
-            net = Networking.create(boot, request.network(), name, work, runtimeDir, runner, reaper());
+            net = isolated ? Networking.create(boot, request.network(), name, work, runtimeDir, runner, reaper()) : null;
             guest = backend.start(image, new GuestOptions(name, work, sshPort,
                     keys == null ? null : keys.authorizedKey(), bootTimeout, channel, net));
-            net.started(guest);
+            if (net != null) {
+                net.started(guest);
+            }
             reaper().register(name, guest, work);
         } catch (IOException e) {
             release(sshPort);
@@ -421,7 +424,8 @@ public final class BootImageRuntime implements AutoCloseable {
         }
         Duration bootTime = Duration.ofNanos(System.nanoTime() - start);
         MachineInfo info = new MachineInfo(name, spec.distro().name(), spec.release(), boot, transport,
-                guest.accelerator(), image.entry(), hostSshPort, bootTime, request.network().network(), net.addresses());
+                guest.accelerator(), image.entry(), hostSshPort, bootTime, request.network().network(),
+                net == null ? java.util.Map.of() : net.addresses());
         LOG.log(System.Logger.Level.INFO, "Machine {0} ({1}, {2}, {3}, {4}; agent on its {7}) ready in {5} ms for {6}",
                 name, spec.label(), boot, transport, guest.accelerator(), bootTime.toMillis(), request.owner(), console.via());
         DefaultMachine[] self = new DefaultMachine[1];

@@ -39,6 +39,11 @@ public final class LocalShellBackend implements BootBackend {
     }
 
     @Override
+    public boolean isolatesGuests() {
+        return false; // a shell on the host: no namespace to make
+    }
+
+    @Override
     public Boot kind() {
         return kind;
     }
