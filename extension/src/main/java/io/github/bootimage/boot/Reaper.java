@@ -66,13 +66,7 @@ public final class Reaper {
             startTime(pid).ifPresent(t -> lines.add("kill " + pid + " " + t));
         }
         lines.add("dir " + workDir);
-        try {
-            Path tmp = dir.resolve(machine + ".tmp");
-            Files.write(tmp, lines, StandardCharsets.UTF_8);
-            Files.move(tmp, dir.resolve(machine + ".reap"), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
-            LOG.log(System.Logger.Level.WARNING, "Could not register machine " + machine + " with the reaper", e);
-        }
+        registerLines(machine, lines);
     }
 
     /**
@@ -85,7 +79,7 @@ public final class Reaper {
             Files.write(tmp, lines, StandardCharsets.UTF_8);
             Files.move(tmp, dir.resolve(key + ".reap"), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
-            LOG.log(System.Logger.Level.WARNING, "Could not register " + key + " with the reaper", e);
+            LOG.log(System.Logger.Level.WARNING, "Could not register machine " + key + " with the reaper", e);
         }
     }
 
