@@ -86,8 +86,9 @@ class ReaperIT {
             child.destroyForcibly();
             assertTrue(child.waitFor(5, TimeUnit.SECONDS));
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            // The reaper removes the work directory after the processes are gone: wait for all of it, within 10 s.
             while (System.nanoTime() < deadline && (anyAlive(pids) || ImageTier.processesMentioning(name) > 0
-                    || made.stream().anyMatch(n -> Files.exists(Path.of("/run/netns", n))))) {
+                    || Files.exists(work) || made.stream().anyMatch(n -> Files.exists(Path.of("/run/netns", n))))) {
                 Thread.sleep(100);
             }
             for (long pid : pids) {
