@@ -26,7 +26,7 @@ class RunnerMkosiConfigIT {
         RunnerSupport.Result second = RunnerSupport.run("build", "--mkosi-config", PROJECT, "--boot", "nspawn", "--cache-dir", cache);
         assertEquals(0, second.code(), second::toString);
         assertTrue(second.out().matches("(?s)\\[1/1] image debian:bookworm from " + PROJECT.replace(".", "\\.")
-                + ": cached \\(debian-bookworm-[0-9a-f]{12}\\)\n.*"), second::toString);
+                + ": found locally \\(debian-bookworm-[0-9a-f]{12}\\)\n.*"), second::toString);
     }
 
     @Test
