@@ -4,15 +4,28 @@
 # set-up script in it, then checks that the tools and keys of every registered distribution are there,
 # and that a second run installs nothing. Run as root on a host set up by scripts/setup-host.sh.
 #
-#   scripts/test-setup-host.sh [RELEASE...]      (default: bookworm trixie)
+#   scripts/test-setup-host.sh [--unit-tier] [RELEASE...]      (default: bookworm trixie)
 #
-# Work happens in /var/tmp/bootimage-setup-host-test/ (package caches are kept there for a second run;
-# the roots are removed at the end). Downloads a few hundred MB per release from deb.debian.org.
+# --unit-tier: then, in the same root, runs the project's unit tier (mvn -B -ntp -o verify) on a clean
+# `git archive` of HEAD (commit first: uncommitted changes are not in it), offline, with the host's
+# ~/.m2 read-only under a throw-away writable overlay (the host's repository is never written). Slow:
+# about ten minutes or more per release on a small machine; not part of scripts/test.sh.
+#
+# Work happens in /var/tmp/bootimage-setup-host-test/ (BOOTIMAGE_SETUP_TEST_DIR overrides it; package
+# caches are kept there for a second run; the roots are removed at the end). Downloads a few hundred MB
+# per release from deb.debian.org.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-work=/var/tmp/bootimage-setup-host-test
+work=${BOOTIMAGE_SETUP_TEST_DIR:-/var/tmp/bootimage-setup-host-test}
+unit_tier=no
+if [ "${1:-}" = --unit-tier ]; then unit_tier=yes; shift; fi
+case "${1:-}" in -*) echo "test-setup-host.sh: unknown option $1 (usage: test-setup-host.sh [--unit-tier] [RELEASE...])" >&2; exit 2 ;; esac
 if [ $# -gt 0 ]; then releases=("$@"); else releases=(bookworm trixie); fi
 mkdir -p "$work"
+if [ "$unit_tier" = yes ]; then
+  [ -d "$HOME/.m2/repository" ] || { echo "test-setup-host.sh: --unit-tier needs the host's Maven repository $HOME/.m2/repository (run mvn -B verify once on the host)" >&2; exit 2; }
+  git -C "$here/.." rev-parse --verify -q HEAD >/dev/null || { echo "test-setup-host.sh: --unit-tier needs a git checkout of the project ($here/.. is not one)" >&2; exit 2; }
+fi
 
 cat > "$work/check.sh" <<'CHECK'
 set -u
@@ -57,12 +70,33 @@ EOF
   cp "$cfg/pkgmngr/etc/apt/sources.list.d/mkosi.sources" "$root/etc/apt/sources.list.d/debian.sources"
   echo 'APT::Install-Recommends "false";' > "$root/etc/apt/apt.conf.d/00-no-recommends"
   # --timezone=off: nspawn's bind-mounted /etc/localtime would make tzdata's postinst fail.
+  start=$SECONDS
   if systemd-nspawn -q -D "$root" --register=no --keep-unit --timezone=off --bind-ro="$here:/scripts" \
       --bind-ro="$work/check.sh:/check.sh" \
       bash -c "bash /scripts/setup-host.sh && bash /check.sh && bash /scripts/setup-host.sh" \
       < /dev/null > "$work/setup-$r.log" 2>&1 \
       && grep -q "all host tools present" "$work/setup-$r.log"; then
-    echo "test-setup-host.sh: Debian $r: PASS ($(grep -m1 'installed; mkosi' "$work/setup-$r.log"))"
+    echo "test-setup-host.sh: Debian $r: PASS in $((SECONDS - start)) s ($(grep -m1 'installed; mkosi' "$work/setup-$r.log"))"
+    if [ "$unit_tier" = yes ]; then
+      src=$work/src-$r upper=$work/m2-upper-$r
+      rm -rf "$src" "$upper" && mkdir -p "$src" "$upper"
+      git -C "$here/.." archive HEAD | tar -x -C "$src"
+      start=$SECONDS
+      # The host's ~/.m2 below a writable overlay whose upper layer is thrown away afterwards.
+      if systemd-nspawn -q -D "$root" --register=no --keep-unit --timezone=off --bind="$src:/src" \
+          --overlay="$HOME/.m2:$upper:/root/.m2" \
+          bash -c "cd /src && java -version 2>&1 | head -n 1 && mvn -B -ntp -o verify" \
+          < /dev/null > "$work/unit-tier-$r.log" 2>&1 \
+          && grep -q "BUILD SUCCESS" "$work/unit-tier-$r.log"; then
+        echo "test-setup-host.sh: Debian $r: unit tier PASS in $((SECONDS - start)) s ($(head -n 1 "$work/unit-tier-$r.log"); $(grep -c 'Tests run:.*Fail' "$work/unit-tier-$r.log") test classes)"
+      else
+        echo "test-setup-host.sh: Debian $r: unit tier FAIL after $((SECONDS - start)) s, see $work/unit-tier-$r.log:" >&2
+        grep -E "ERROR|FAIL" "$work/unit-tier-$r.log" | head -n 20 >&2 || true
+        tail -n 15 "$work/unit-tier-$r.log" >&2
+        status=1
+      fi
+      rm -rf "$src" "$upper"
+    fi
   else
     echo "test-setup-host.sh: Debian $r: FAIL, see $work/setup-$r.log:" >&2
     tail -n 15 "$work/setup-$r.log" >&2
