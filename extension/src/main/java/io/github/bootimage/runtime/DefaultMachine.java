@@ -271,6 +271,42 @@ public final class DefaultMachine implements Machine {
         return guest;
     }
 
+    /** What a guest's login shell starts in: its home, bash when the guest has it, else sh. */
+    static final String LOGIN_SHELL = "cd \"$HOME\" 2>/dev/null; if command -v bash >/dev/null 2>&1; then exec bash -l; fi; exec sh -l";
+
+    /**
+     * A host command that opens an interactive login shell in the guest on the caller's terminal (run it with
+     * the terminal inherited): {@code nsenter} into a guest whose init the host sees (nspawn), else
+     * {@code ssh -t} with the machine's key (a machine booted with the SSH transport).
+     *
+     * @param term the terminal type for the guest ({@code TERM}) when entering with nsenter; null or blank for
+     *             "dumb" (ssh passes its own environment's {@code TERM} with the terminal it asks for)
+     * @throws IllegalStateException         when the machine was closed
+     * @throws UnsupportedOperationException when the guest has neither (qemu with the console transport)
+     */
+    public List<String> terminalCommand(String term) {
+        if (closed) {
+            throw new IllegalStateException("No terminal into machine " + info.name() + ": the machine was closed.");
+        }
+        return terminalCommand(info, guest.initPid(), sshKeys, term);
+    }
+
+    static List<String> terminalCommand(MachineInfo info, java.util.OptionalLong initPid, SshKeys keys, String term) {
+        String t = term == null || term.isBlank() ? "dumb" : term;
+        if (initPid.isPresent()) {
+            return List.of("nsenter", "--target", Long.toString(initPid.getAsLong()), "--all", "--",
+                    "/usr/bin/env", "-i", "TERM=" + t, "HOME=/root", "USER=root", "LOGNAME=root",
+                    "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "/bin/sh", "-c", LOGIN_SHELL);
+        }
+        if (keys != null && info.sshPort() > 0) {
+            return List.of("ssh", "-t", "-i", keys.privateKey().toString(), "-o", "IdentitiesOnly=yes",
+                    "-o", "UserKnownHostsFile=/dev/null", "-o", "StrictHostKeyChecking=no", "-o", "LogLevel=ERROR", "-p", Integer.toString(info.sshPort()), "root@127.0.0.1");
+        }
+        throw new UnsupportedOperationException("No terminal into machine " + info.name() + " (" + info.boot() + ", "
+                + info.transport() + " transport): the host cannot enter its namespaces and it has no SSH server."
+                + " Boot it with transport = Transport.SSH (bootimage shell --transport ssh) for a terminal.");
+    }
+
     /** A command a person can run to get into this machine. */
     public String loginHint() {
         if (sshKeys != null && info.sshPort() > 0) {

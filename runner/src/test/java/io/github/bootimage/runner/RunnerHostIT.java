@@ -103,6 +103,54 @@ class RunnerHostIT {
         assertFalse(Files.exists(cache.resolve(entry)));
     }
 
+    /**
+     * On a terminal (util-linux script gives the runner one), the shell is the guest's own interactive shell:
+     * {@code cd} carries over to the next line, stdin is a terminal in the guest, and leaving the shell
+     * returns its exit code and stops the machine.
+     */
+    @Test
+    void shellOnATerminalIsAnInteractiveShellInTheGuest() throws Exception {
+        Path cache = privateCacheWithBookworm();
+        String cmd = RunnerSupport.command("shell", "debian:bookworm", "--boot", "nspawn", "--cache-dir", cache.toString())
+                .stream().map(a -> "'" + a.replace("'", "'\\''") + "'").collect(java.util.stream.Collectors.joining(" "));
+        ProcessBuilder pb = new ProcessBuilder("script", "-qefc", cmd, "/dev/null").redirectErrorStream(true);
+        pb.environment().put("TERM", "xterm");
+        Process shell = pb.start();
+        StringBuffer seen = new StringBuffer();
+        Thread reader = new Thread(() -> {
+            try (var out = shell.getInputStream()) {
+                byte[] buf = new byte[4096];
+                for (int n; (n = out.read(buf)) > 0; ) {
+                    seen.append(new String(buf, 0, n, StandardCharsets.UTF_8));
+                }
+            } catch (java.io.IOException e) {
+                seen.append("\n[read failed: ").append(e).append(']');
+            }
+        });
+        reader.start();
+        try {
+            var prompt = io.github.bootimage.process.Waits.until("the guest shell's prompt", Duration.ofMinutes(3),
+                    Duration.ofMillis(100), () -> !shell.isAlive(), () -> seen.toString().matches("(?s).*a shell in it follows.*# .*"));
+            assertEquals(io.github.bootimage.process.Waits.Outcome.MET, prompt, () -> "no prompt of the guest's shell:\n" + seen);
+            OutputStream in = shell.getOutputStream();
+            in.write("cd /tmp\npwd\n[ -t 0 ] && echo \"tty:$((6*7))\"\nexit 3\n".getBytes(StandardCharsets.UTF_8));
+            in.flush();
+            assertTrue(shell.waitFor(60, TimeUnit.SECONDS), () -> "the shell did not end after exit:\n" + seen);
+            reader.join(10_000);
+            List<String> lines = seen.toString().replaceAll("\u001b\\[[0-9;?]*[A-Za-z]", "").lines().map(String::strip).toList();
+            assertTrue(lines.contains("/tmp"), () -> "pwd did not print /tmp after cd /tmp:\n" + seen);
+            assertTrue(lines.contains("tty:42"), () -> "stdin in the guest is not a terminal:\n" + seen);
+            assertTrue(seen.toString().contains("booted (NSPAWN, CONSOLE"), seen::toString);
+            assertEquals(3, shell.exitValue(), seen::toString);
+        } finally {
+            if (shell.isAlive()) {
+                shell.destroy();
+                shell.waitFor(30, TimeUnit.SECONDS);
+            }
+        }
+        assertEquals(List.of(), RunnerSupport.processesMentioning(cache.toString()), "processes left by the shell");
+    }
+
     @Test
     void pruneByAgeRemovesOnlyImagesUnusedForThatLong() throws Exception {
         Path cache = privateCacheWithBookworm("debian-bookworm-000000000001", "debian-bookworm-000000000002");
