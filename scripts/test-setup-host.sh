@@ -88,7 +88,7 @@ EOF
           bash -c "cd /src && java -version 2>&1 | head -n 1 && mvn -B -ntp -o verify" \
           < /dev/null > "$work/unit-tier-$r.log" 2>&1 \
           && grep -q "BUILD SUCCESS" "$work/unit-tier-$r.log"; then
-        echo "test-setup-host.sh: Debian $r: unit tier PASS in $((SECONDS - start)) s ($(head -n 1 "$work/unit-tier-$r.log"); $(grep -c 'Tests run:.*Fail' "$work/unit-tier-$r.log") test classes)"
+        echo "test-setup-host.sh: Debian $r: unit tier PASS in $((SECONDS - start)) s ($(head -n 1 "$work/unit-tier-$r.log"); $(grep -E '^\[[A-Z]+\] Tests run: [0-9]+,' "$work/unit-tier-$r.log" | grep -v ' -- in ' | awk '{n += $4} END {print n + 0}') tests)"
       else
         echo "test-setup-host.sh: Debian $r: unit tier FAIL after $((SECONDS - start)) s, see $work/unit-tier-$r.log:" >&2
         grep -E "ERROR|FAIL" "$work/unit-tier-$r.log" | head -n 20 >&2 || true

@@ -21,16 +21,12 @@ public class CommandTimeoutException extends BootImageException {
     }
 
     /**
-     * The message is built here: "Command [COMMAND] on machine MACHINE (VIA) WHAT", then the output so far.
-     *
-     * @param via     how the command travelled: "console", "agent channel", "ssh"
-     * @param what    what happened and what to do, such as "timed out after 500 ms and was killed; ..."
+     * @param message the whole message, built once (by the project's {@code Failures})
+     * @param timeout the timeout that ran out
      * @param partial the output that arrived before the kill, or null when none did
      */
-    public CommandTimeoutException(String machine, String via, String command, Duration timeout, String what,
-                                   ExecResult partial) {
-        super("Command [" + command + "] on machine " + machine + " (" + via + ") " + what
-                + (partial == null ? "" : " Output so far:" + partial.sections()));
+    public CommandTimeoutException(String message, String machine, String command, Duration timeout, ExecResult partial) {
+        super(message);
         this.machine = machine;
         this.command = command;
         this.timeout = timeout;

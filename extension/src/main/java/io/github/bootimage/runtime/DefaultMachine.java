@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 
+import io.github.bootimage.failure.Failures;
 import io.github.bootimage.CommandFailedException;
 import io.github.bootimage.ExecRequest;
 import io.github.bootimage.ExecResult;
@@ -61,9 +62,7 @@ public final class DefaultMachine implements Machine {
     @Override
     public ExecResult exec(ExecRequest request) {
         if (closed) {
-            throw new CommandFailedException("Cannot run [" + request.commandLine() + "] on machine " + info.name()
-                    + ": the machine was closed. A machine lives as long as its test (or class, with Lifecycle.PER_CLASS).",
-                    info.name(), request.commandLine(), null, null, null);
+            throw Failures.machineClosed(info.name(), request.commandLine());
         }
         return transport.exec(request, commandTimeout);
     }
@@ -73,7 +72,7 @@ public final class DefaultMachine implements Machine {
         ExecRequest r = ExecRequest.of(argv);
         ExecResult res = exec(r);
         if (res.exitCode() != 0) {
-            throw new CommandFailedException(failure(r, res, "exit code 0"), info.name(), r.commandLine(), res, null, null);
+            throw Failures.unexpectedExit(info, transport.name(), r.commandLine(), res, "exit code 0");
         }
         return res.stdout();
     }
@@ -83,19 +82,9 @@ public final class DefaultMachine implements Machine {
         ExecRequest r = ExecRequest.of(argv);
         ExecResult res = exec(r);
         if (res.exitCode() == 0) {
-            throw new CommandFailedException(failure(r, res, "a non-zero exit code"), info.name(), r.commandLine(), res,
-                    null, null);
+            throw Failures.unexpectedExit(info, transport.name(), r.commandLine(), res, "a non-zero exit code");
         }
         return res.stderr();
-    }
-
-    /** A failure message that stands on its own in a test report. */
-    String failure(ExecRequest r, ExecResult res, String expected) {
-        return "Command [" + r.commandLine() + "] on machine " + info.name() + " (" + info.distro() + ":"
-                + info.release() + ", " + info.boot().name().toLowerCase() + ", over " + transport.name()
-                + ") exited with code " + res.exitCode() + ", expected " + expected + ", after "
-                + res.duration().toMillis() + " ms"
-                + Texts.section("stdout", res.stdout()) + Texts.section("stderr", res.stderr());
     }
 
     @Override
@@ -144,8 +133,7 @@ public final class DefaultMachine implements Machine {
         } catch (RuntimeException ex) {
             w = ex.getMessage();
         }
-        throw new CommandFailedException("Waited for " + alias + (o == Waits.Outcome.IMPOSSIBLE
-                ? " but it cannot happen anymore" : " for " + timeout.toMillis() + " ms") + ": " + w, null);
+        throw Failures.waitFailed(info.name(), alias, o == Waits.Outcome.IMPOSSIBLE, timeout, w);
     }
 
     @Override
@@ -171,9 +159,7 @@ public final class DefaultMachine implements Machine {
                 ExecRequest r = ExecRequest.of(packageManager.versionQuery(name).toArray(String[]::new));
                 ExecResult res = exec(r);
                 if (res.exitCode() != 0 || res.stdout().isBlank()) {
-                    throw new CommandFailedException("Package '" + name + "' is not installed on machine " + info.name()
-                            + " (" + packageManager.tool() + " says so). Add it to @BootImage(packages = ...).\n"
-                            + failure(r, res, "exit code 0"), info.name(), r.commandLine(), res, null, null);
+                    throw Failures.packageNotInstalled(info, transport.name(), packageManager.tool(), name, r.commandLine(), res);
                 }
                 return packageManager.parseVersion(res.stdout());
             }

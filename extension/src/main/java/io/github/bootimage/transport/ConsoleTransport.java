@@ -22,6 +22,7 @@ import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
+import io.github.bootimage.failure.Failures;
 import io.github.bootimage.CommandFailedException;
 import io.github.bootimage.CommandTimeoutException;
 import io.github.bootimage.ExecRequest;
@@ -50,6 +51,8 @@ public final class ConsoleTransport implements CommandTransport {
     private static final System.Logger LOG = System.getLogger(ConsoleTransport.class.getName());
     private static final Pattern PROMPT = Pattern.compile("(?s).*[#$][ \\u001b\\[\\dmK;?]*$");
     private static final String AGENT = loadAgent();
+    /** How long past a command's timeout the transport waits for the agent's own timeout report. */
+    static final Duration ANSWER_GRACE = Duration.ofSeconds(10);
     /** Stdin bigger than this travels as a raw base64 stream after the command line (see console-agent.sh). */
     static final int STREAM_STDIN = 16 * 1024;
 
@@ -191,16 +194,10 @@ public final class ConsoleTransport implements CommandTransport {
                     return frames.ready();
                 });
         if (o == Waits.Outcome.IMPOSSIBLE) {
-            throw new MachineLaunchException("Machine " + machine + " stopped while booting ("
-                    + exitDescription.get() + ") before its " + via + " answered. Console tail:\n" + consoleTail(40));
+            throw Failures.stoppedWhileBooting(machine, via, exitDescription.get(), consoleTail(40));
         }
         if (o == Waits.Outcome.TIMED_OUT) {
-            throw new MachineLaunchException("Machine " + machine + " did not boot within " + timeout.toSeconds()
-                    + " s: " + (bootstrap ? "no autologin shell answered on its console"
-                    : "the bootimage agent did not answer on its channel (the image's bootimage-agent.service;"
-                    + " see its journal)") + " (" + exitDescription.get()
-                    + "). Raise bootTimeout or bootimage.timeout.boot if the host is slow. Console tail:\n"
-                    + consoleTail(40));
+            throw Failures.bootTimedOut(machine, timeout, bootstrap, exitDescription.get(), consoleTail(40));
         }
     }
 
@@ -297,8 +294,7 @@ public final class ConsoleTransport implements CommandTransport {
                     throw gone(request, "the agent did not ask for the command's stdin within 30 s");
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
-                    throw new CommandFailedException("Interrupted while running [" + request.commandLine()
-                            + "] on machine " + machine, null);
+                    throw Failures.interrupted(machine, via, request.commandLine(), false);
                 } finally {
                     frames.sendGo.remove(id);
                 }
@@ -308,34 +304,26 @@ public final class ConsoleTransport implements CommandTransport {
             }
             FrameReader.Frame f;
             try {
-                f = fut.get(timeout.toMillis() + 10_000, TimeUnit.MILLISECONDS);
+                f = fut.get(timeout.toMillis() + ANSWER_GRACE.toMillis(), TimeUnit.MILLISECONDS);
             } catch (TimeoutException e) {
                 frames.pending.remove(id);
-                throw new CommandTimeoutException(machine, via, request.commandLine(), timeout, "got no answer within "
-                        + timeout.toMillis() + " ms plus 10 s of grace: the guest is hung or its " + via
-                        + " is blocked. Console tail:\n" + consoleTail(20), null);
+                throw Failures.noAnswer(machine, via, request.commandLine(), timeout, ANSWER_GRACE, consoleTail(20));
             } catch (ExecutionException e) {
                 frames.pending.remove(id);
                 throw gone(request, e.getCause().getMessage());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new CommandFailedException("Interrupted while running [" + request.commandLine() + "] on machine "
-                        + machine, null);
+                throw Failures.interrupted(machine, via, request.commandLine(), false);
             }
             Duration took = Duration.ofNanos(System.nanoTime() - start);
             if (f.flag().equals("badinput")) {
-                throw new CommandFailedException("Command [" + request.commandLine() + "] on machine " + machine + " ("
-                        + via + ") was not run: its stdin (" + stdin.length + " bytes, cksum " + Cksum.of(stdin)
-                        + ") arrived in the guest with other bytes. The machine stays usable. Console tail:\n"
-                        + consoleTail(20), null);
+                throw Failures.stdinDamaged(machine, via, request.commandLine(), stdin.length, Cksum.of(stdin), consoleTail(20));
             }
             byte[] stdout = checked(request, f, "stdout", f.out(), 4, 5);
             byte[] stderr = checked(request, f, "stderr", f.err(), 6, 7);
             if (f.flag().equals("timeout")) {
                 ExecResult result = ExecResult.of(f.exitCode(), binaryOut ? new byte[0] : stdout, stderr, took);
-                throw new CommandTimeoutException(machine, via, request.commandLine(), timeout, "timed out after "
-                        + timeout.toMillis() + " ms and was killed; the machine is still usable. Pass a longer timeout"
-                        + " with ExecRequest.withTimeout(...) or set bootimage.timeout.command.", result);
+                throw Failures.timedOut(machine, via, request.commandLine(), timeout, false, result);
             }
             return new Bytes(f.exitCode(), stdout, stderr, took);
         }
@@ -362,13 +350,8 @@ public final class ConsoleTransport implements CommandTransport {
             return got;
         }
         String sample = String.join("|", chunks);
-        throw new CommandFailedException("Command [" + request.commandLine() + "] on machine " + machine + " (" + via
-                + "): its answer arrived with other bytes than the guest sent, so no result is given. The agent sent "
-                + what + " of " + wantLen + " bytes with cksum " + wantSum + "; " + problem + " (" + chunks.size()
-                + " base64 line(s), starting: " + sample.substring(0, Math.min(120, sample.length())) + "). Something"
-                + " else wrote into the " + via + " in the middle of the frame; the machine stays usable."
-                + (via.equals("console") ? " The console is shared with the guest's services and kernel: an image"
-                + " with the agent's channel avoids this." : "") + " Console tail:\n" + consoleTail(20), null);
+        throw Failures.answerDamaged(machine, via, request.commandLine(), what, wantLen, wantSum, problem, chunks.size(),
+                sample, consoleTail(20));
     }
 
     /** Sends stdin as exactly 4*ceil(n/3) base64 characters, once the agent asked for it. */
@@ -399,9 +382,7 @@ public final class ConsoleTransport implements CommandTransport {
     }
 
     private CommandFailedException gone(ExecRequest request, String why) {
-        return new CommandFailedException("Cannot run [" + request.commandLine() + "] on machine " + machine
-                + " (" + via + "): " + why + ". The guest may have powered itself off or crashed. Console tail:\n"
-                + consoleTail(20), machine, request.commandLine(), null, null, null);
+        return Failures.consoleGone(machine, via, request.commandLine(), why, consoleTail(20));
     }
 
     @Override

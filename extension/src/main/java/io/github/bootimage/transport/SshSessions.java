@@ -12,6 +12,7 @@ import net.schmizz.sshj.SSHClient;
 import net.schmizz.sshj.connection.channel.direct.Session;
 import net.schmizz.sshj.connection.channel.direct.Signal;
 
+import io.github.bootimage.failure.Failures;
 import io.github.bootimage.CommandFailedException;
 import io.github.bootimage.ExecRequest;
 import io.github.bootimage.ExecResult;
@@ -83,9 +84,7 @@ final class SshSessions {
             System.arraycopy(noteBytes, 0, err, stderr.length, noteBytes.length);
             return ExecResult.of(128 + n, stdout, err, took);
         }
-        throw new CommandFailedException("Command [" + request.commandLine() + "] on machine " + machine
-                + " (ssh): sshd reported neither an exit status nor a signal; the SSH connection may have dropped"
-                + " as it ended.", machine, request.commandLine(), ExecResult.of(-1, stdout, stderr, took), took, null);
+        throw Failures.noExitStatus(machine, request.commandLine(), ExecResult.of(-1, stdout, stderr, took));
     }
 
     /** Kills the command and every process that inherited its tag, over a second session. */

@@ -24,6 +24,7 @@ import net.schmizz.sshj.connection.channel.direct.Session;
 import net.schmizz.sshj.connection.channel.direct.Signal;
 import net.schmizz.sshj.userauth.UserAuthException;
 
+import io.github.bootimage.failure.Failures;
 import io.github.bootimage.CommandFailedException;
 import io.github.bootimage.CommandTimeoutException;
 import io.github.bootimage.ExecRequest;
@@ -260,8 +261,7 @@ public final class SshTransport implements CommandTransport {
             throw gone(request, "the SSH connection to " + target.endpoint() + " dropped while it ran", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new CommandFailedException("Interrupted while running [" + request.commandLine() + "] on machine "
-                    + target.machine() + " (ssh)", null);
+            throw Failures.interrupted(target.machine(), "ssh", request.commandLine(), false);
         } finally {
             sessions.release();
         }
@@ -311,9 +311,7 @@ public final class SshTransport implements CommandTransport {
     }
 
     private CommandTimeoutException timeoutException(ExecRequest request, Duration timeout) {
-        return new CommandTimeoutException(target.machine(), "ssh", request.commandLine(), timeout, "timed out after "
-                + timeout.toMillis() + " ms and was killed with its child processes; the machine is still usable. Pass a"
-                + " longer timeout with ExecRequest.withTimeout(...) or set bootimage.timeout.command.", null);
+        return Failures.timedOut(target.machine(), "ssh", request.commandLine(), timeout, true, null);
     }
 
     private void acquire(ExecRequest request) {
@@ -321,8 +319,7 @@ public final class SshTransport implements CommandTransport {
             sessions.acquire();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new CommandFailedException("Interrupted while waiting to run [" + request.commandLine()
-                    + "] on machine " + target.machine() + " (ssh)", null);
+            throw Failures.interrupted(target.machine(), "ssh", request.commandLine(), true);
         }
     }
 
@@ -332,10 +329,8 @@ public final class SshTransport implements CommandTransport {
 
     /** @param described a cause whose message the message quotes in parentheses, or null when {@code why} already says it */
     private CommandFailedException gone(ExecRequest request, String why, Throwable described, Throwable cause) {
-        return new CommandFailedException("Cannot run [" + request.commandLine() + "] on machine "
-                + target.machine() + " (ssh): " + why + (described == null ? "" : " (" + describe(described) + ")")
-                + (target.alive().getAsBoolean() ? "." : "; the guest has stopped.") + target.tail(),
-                target.machine(), request.commandLine(), null, null, cause);
+        return Failures.sshGone(target.machine(), request.commandLine(), why, described == null ? null : describe(described),
+                !target.alive().getAsBoolean(), target.tail(), cause);
     }
 
     static String describe(Throwable e) {
