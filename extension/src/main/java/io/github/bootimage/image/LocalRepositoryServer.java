@@ -21,7 +21,7 @@ import com.sun.net.httpserver.HttpServer;
  * generated repository file in place of {@link RepositoryFile#PLACEHOLDER}. The ports are chosen by
  * the system for each build and never reach the cache key. Closing stops the servers.
  */
-public final class LocalRepositoryServer implements AutoCloseable {
+final class LocalRepositoryServer implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(LocalRepositoryServer.class.getName());
 
     private final List<HttpServer> servers;

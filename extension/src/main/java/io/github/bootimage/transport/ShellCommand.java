@@ -6,7 +6,7 @@ import java.util.regex.Pattern;
 import io.github.bootimage.ExecRequest;
 
 /** Renders an {@link ExecRequest} as one POSIX shell command that passes every argument exactly. */
-public final class ShellCommand {
+final class ShellCommand {
     private static final Pattern NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
 
     private ShellCommand() {

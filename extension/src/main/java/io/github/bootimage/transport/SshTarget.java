@@ -17,7 +17,7 @@ import java.util.function.Supplier;
  * @param alive       whether the guest still runs (waits fail fast when it stops)
  * @param consoleTail the last lines of the guest's console, for error messages
  */
-public record SshTarget(String machine, String host, int port, String user, SshKeys keys, List<String> hostKeys,
+record SshTarget(String machine, String host, int port, String user, SshKeys keys, List<String> hostKeys,
                         BooleanSupplier alive, Supplier<String> consoleTail) {
 
     public SshTarget {

@@ -1,21 +1,16 @@
 package io.github.bootimage.runner;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
-import java.util.Properties;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
-import io.github.bootimage.image.EntryUse;
-import io.github.bootimage.image.ImageCache;
+import io.github.bootimage.runtime.CacheEntry;
 
 /** The complete entries of an image cache directory, read from their metadata files. */
 final class CacheEntries {
@@ -26,47 +21,48 @@ final class CacheEntries {
     }
 
     /**
-     * One entry.
+     * One entry and its size on disk.
      *
-     * @param dir      the entry directory
-     * @param spec     {@code distro:release}
-     * @param packages the packages it was built with
-     * @param bytes    its size on disk
-     * @param created  when it was built
-     * @param lastUsed when a machine last resolved it
+     * @param cached the entry as the runtime reads it
+     * @param bytes  its size on disk, or -1 when du could not tell
      */
-    record Entry(Path dir, String spec, String packages, long bytes, Instant created, Instant lastUsed) {
+    record Entry(CacheEntry cached, long bytes) {
+        Path dir() {
+            return cached.dir();
+        }
+
+        String spec() {
+            return cached.spec();
+        }
+
+        String packages() {
+            return cached.packages();
+        }
+
+        Instant created() {
+            return cached.created();
+        }
+
+        Instant lastUsed() {
+            return cached.lastUsed();
+        }
+
         boolean inUse() {
-            return EntryUse.inUse(dir);
+            return cached.inUse();
+        }
+
+        boolean removeIfUnused() {
+            return cached.removeIfUnused();
         }
     }
 
     /** Entries, least recently used first. */
     static List<Entry> list(Path root) throws IOException {
         List<Entry> out = new ArrayList<>();
-        if (!Files.isDirectory(root)) {
-            return out;
+        for (CacheEntry e : CacheEntry.list(root)) {
+            out.add(new Entry(e, du(e.dir())));
         }
-        try (Stream<Path> s = Files.list(root)) {
-            for (Path dir : s.filter(Files::isDirectory).filter(ImageCache::isComplete).toList()) {
-                Properties p = ImageCache.metadata(dir);
-                Instant created = parse(p.getProperty("created"), Files.getLastModifiedTime(dir.resolve(ImageCache.METADATA)).toInstant());
-                Path used = dir.resolve(ImageCache.LAST_USED);
-                Instant lastUsed = Files.exists(used) ? Files.getLastModifiedTime(used).toInstant() : created;
-                out.add(new Entry(dir, p.getProperty("distro") + ":" + p.getProperty("release"), p.getProperty("packages", ""),
-                        du(dir), created, lastUsed));
-            }
-        }
-        out.sort(Comparator.comparing(Entry::lastUsed));
         return out;
-    }
-
-    private static Instant parse(String s, Instant dflt) {
-        try {
-            return s == null ? dflt : Instant.parse(s);
-        } catch (RuntimeException e) {
-            return dflt;
-        }
     }
 
     /** Bytes on disk under a directory ({@code du -sb}: images hold root-owned files and device nodes). */

@@ -6,8 +6,6 @@ import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.Callable;
 
-import io.github.bootimage.image.EntryUse;
-import io.github.bootimage.image.ImageCache;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -54,7 +52,7 @@ final class PruneCommand implements Callable<Integer> {
                         e.inUse() ? " [in use: would be kept]" : "");
                 continue;
             }
-            boolean done = EntryUse.ifUnused(e.dir(), () -> ImageCache.deleteTree(e.dir()));
+            boolean done = e.removeIfUnused();
             if (done) {
                 removed++;
                 freed += Math.max(0, e.bytes());

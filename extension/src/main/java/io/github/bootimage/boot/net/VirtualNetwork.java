@@ -25,7 +25,7 @@ import io.github.bootimage.process.ProcessRunner;
  * over each member's /etc/hosts: a member's line is appended when it joins, before it boots, so
  * members that booted earlier see it at once.
  */
-public final class VirtualNetwork implements AutoCloseable {
+final class VirtualNetwork implements AutoCloseable {
     private static final AtomicInteger SUBNETS = new AtomicInteger();
     /** The address range of named networks, for documentation and messages. */
     public static final String RANGE = "10.231.0.0/16";

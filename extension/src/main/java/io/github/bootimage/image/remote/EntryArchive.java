@@ -24,7 +24,7 @@ import io.github.bootimage.process.ProcessRunner;
  * owners and the {@code security.}/{@code trusted.} attributes, so an unprivileged user unpacks with
  * its own owner and {@code user.} attributes (its images are qemu disk files, which need neither).
  */
-public final class EntryArchive {
+final class EntryArchive {
     private EntryArchive() {
     }
 
