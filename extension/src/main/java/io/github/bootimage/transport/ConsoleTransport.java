@@ -24,7 +24,6 @@ import java.util.regex.Pattern;
 
 import io.github.bootimage.failure.Failures;
 import io.github.bootimage.CommandFailedException;
-import io.github.bootimage.CommandTimeoutException;
 import io.github.bootimage.ExecRequest;
 import io.github.bootimage.ExecResult;
 import io.github.bootimage.MachineLaunchException;

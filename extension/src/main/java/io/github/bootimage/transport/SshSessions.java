@@ -13,7 +13,6 @@ import net.schmizz.sshj.connection.channel.direct.Session;
 import net.schmizz.sshj.connection.channel.direct.Signal;
 
 import io.github.bootimage.failure.Failures;
-import io.github.bootimage.CommandFailedException;
 import io.github.bootimage.ExecRequest;
 import io.github.bootimage.ExecResult;
 
