@@ -193,4 +193,111 @@ public final class Failures {
                 + " (" + exitDescription + "). Raise bootTimeout or bootimage.timeout.boot if the host is slow.",
                 " Console tail:\n" + consoleTail, null);
     }
+
+    // --- SSH readiness (a machine booted with the SSH transport) ------------------------------------------
+
+    /**
+     * The guest's process ended before its sshd sent a banner.
+     *
+     * @param hostPort    where sshd was probed ({@code 127.0.0.1:40022})
+     * @param lastAttempt what the last probe saw
+     * @param consoleTail the console tail as messages show it (" Console tail:\n..."), or ""
+     */
+    public static MachineLaunchException sshStoppedBeforeBanner(String machine, String hostPort, String lastAttempt,
+                                                                String consoleTail) {
+        return new MachineLaunchException("Machine " + machine + " stopped before its sshd answered on " + hostPort
+                + " (last attempt: " + lastAttempt + ").", consoleTail, null);
+    }
+
+    /** No SSH-2.0 banner within the boot timeout. */
+    public static MachineLaunchException sshNoBanner(String machine, String hostPort, Duration timeout, String lastAttempt,
+                                                     String consoleTail) {
+        return new MachineLaunchException("Machine " + machine + ": sshd did not answer with an SSH-2.0 banner on "
+                + hostPort + " within " + timeout.toMillis() + " ms (last attempt: " + lastAttempt + "). Check that the"
+                + " image has an SSH server (packages = \"openssh-server\") and that ssh.socket listens on that port, or"
+                + " use transport = Transport.CONSOLE.", consoleTail, null);
+    }
+
+    /**
+     * The guest's host keys or root's authorized key did not appear.
+     *
+     * @param stopped    true when the guest stopped, false when the time ran out
+     * @param noHostKeys true when /etc/ssh holds no host key, false when the authorized key is what is missing
+     * @param lastCheck  what the last check over the console saw, or null when none ran
+     */
+    public static MachineLaunchException sshSetupFailed(String machine, boolean stopped, Duration timeout, boolean noHostKeys,
+                                                        String lastCheck, String consoleTail) {
+        return new MachineLaunchException("Machine " + machine + ": cannot set up SSH"
+                + (stopped ? " (the guest stopped)" : " within " + timeout.toMillis() + " ms") + ": "
+                + (noHostKeys ? "the guest has no SSH host keys in /etc/ssh (is openssh-server installed?)"
+                : "root's /root/.ssh/authorized_keys does not hold the machine's key: the guest's systemd did not"
+                + " install the credential ssh.authorized_keys.root (it needs systemd 252 or newer)")
+                + ". Last check over the console: " + (lastCheck == null ? "none" : lastCheck)
+                + "\nOr use transport = Transport.CONSOLE.", consoleTail, null);
+    }
+
+    /**
+     * sshd refused the machine's key.
+     *
+     * @param endpoint {@code root@127.0.0.1:40022}
+     * @param detail   what the SSH library said
+     */
+    public static MachineLaunchException sshAuthRefused(String machine, String endpoint, String detail, String consoleTail,
+                                                        Throwable cause) {
+        return new MachineLaunchException("Machine " + machine + ": SSH authentication refused at " + endpoint + " ("
+                + detail + "). The guest did not accept the machine's key: it reaches root's authorized_keys through the"
+                + " credential ssh.authorized_keys.root, which needs systemd 252 or newer in the guest; or use"
+                + " transport = Transport.CONSOLE.", consoleTail, cause);
+    }
+
+    /**
+     * Connecting or logging in failed for another reason.
+     *
+     * @param doing          what was being done ("connecting to root@127.0.0.1:40022")
+     * @param described      the cause as the message quotes it
+     * @param pinnedKeyTypes the types of the host keys pinned from the guest when the server showed another key,
+     *                       else null
+     */
+    public static MachineLaunchException sshLoginFailed(String machine, String doing, String described,
+                                                        java.util.List<String> pinnedKeyTypes, String consoleTail,
+                                                        Throwable cause) {
+        return new MachineLaunchException("Machine " + machine + ": SSH failed while " + doing + ": " + described
+                + (pinnedKeyTypes == null ? "" : ". The server's host key is not one of the keys pinned from the guest's"
+                + " /etc/ssh (" + String.join(", ", pinnedKeyTypes) + "): another process may be answering on this port")
+                + ".", consoleTail, cause);
+    }
+
+    // --- copies (Machine.copyTo, Machine.copyFrom) ---------------------------------------------------------
+
+    private static String copy(String operation, String from, String to) {
+        return operation + " " + from + " -> " + to;
+    }
+
+    /**
+     * The guest's side of a copy (its tar, or preparing the destination) exited with an error.
+     *
+     * @param operation "copyTo" or "copyFrom"
+     * @param from      the source as the caller gave it (a host path for copyTo, a guest path for copyFrom)
+     * @param to        the destination as the caller gave it
+     * @param via       "console", "agent channel" or "ssh/sftp"
+     * @param step      the guest's step that failed, such as "preparing the destination"; null for the copy itself
+     * @param result    that step's result
+     */
+    public static CommandFailedException copyFailedInGuest(String machine, String via, String operation, String from,
+                                                           String to, String step, ExecResult result) {
+        return new CommandFailedException(copy(operation, from, to) + " on machine " + machine + " (" + via + ") failed"
+                + (step == null ? "" : " " + step) + " in the guest: " + result, machine, copy(operation, from, to),
+                result, null, null);
+    }
+
+    /**
+     * A copy failed on the host or on the way (the host's tar, a file, the SFTP session).
+     *
+     * @param problem what happened, as the cause describes it
+     */
+    public static CommandFailedException copyFailed(String machine, String via, String operation, String from, String to,
+                                                    String problem, Throwable cause) {
+        return new CommandFailedException(copy(operation, from, to) + " on machine " + machine + " (" + via + ") failed: "
+                + problem, machine, copy(operation, from, to), null, null, cause);
+    }
 }

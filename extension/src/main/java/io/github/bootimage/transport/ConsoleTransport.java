@@ -386,12 +386,12 @@ public final class ConsoleTransport implements CommandTransport {
 
     @Override
     public void copyTo(Path hostPath, String guestPath) {
-        TarCopy.copyTo(this, hostPath, guestPath);
+        TarCopy.copyTo(this, machine, via, hostPath, guestPath);
     }
 
     @Override
     public void copyFrom(String guestPath, Path hostPath) {
-        TarCopy.copyFrom(this, guestPath, hostPath);
+        TarCopy.copyFrom(this, machine, via, guestPath, hostPath);
     }
 
     @Override

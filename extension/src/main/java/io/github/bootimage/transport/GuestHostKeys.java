@@ -8,7 +8,7 @@ import java.util.concurrent.atomic.AtomicReference;
 
 import io.github.bootimage.ExecRequest;
 import io.github.bootimage.ExecResult;
-import io.github.bootimage.MachineLaunchException;
+import io.github.bootimage.failure.Failures;
 import io.github.bootimage.process.Waits;
 
 /**
@@ -47,12 +47,7 @@ final class GuestHostKeys {
         if (o == Waits.Outcome.MET) {
             return keys.get();
         }
-        String missing = keys.get().isEmpty() ? "the guest has no SSH host keys in /etc/ssh (is openssh-server installed?)"
-                : "root's /root/.ssh/authorized_keys does not hold the machine's key: the guest's systemd did not"
-                + " install the credential ssh.authorized_keys.root (it needs systemd 252 or newer)";
-        throw new MachineLaunchException("Machine " + t.machine() + ": cannot set up SSH"
-                + (o == Waits.Outcome.IMPOSSIBLE ? " (the guest stopped)" : " within " + timeout.toMillis() + " ms")
-                + ": " + missing + ". Last check over the console: "
-                + (last.get() == null ? "none" : last.get().toString()) + "\nOr use transport = Transport.CONSOLE.", t.tail(), null);
+        throw Failures.sshSetupFailed(t.machine(), o == Waits.Outcome.IMPOSSIBLE, timeout, keys.get().isEmpty(),
+                last.get() == null ? null : last.get().toString(), t.tail());
     }
 }

@@ -22,7 +22,7 @@ import net.schmizz.sshj.sftp.RemoteFile;
 import net.schmizz.sshj.sftp.RemoteResourceInfo;
 import net.schmizz.sshj.sftp.SFTPClient;
 
-import io.github.bootimage.CommandFailedException;
+import io.github.bootimage.failure.Failures;
 import io.github.bootimage.ExecRequest;
 import io.github.bootimage.ExecResult;
 import io.github.bootimage.image.ImageCache;
@@ -35,6 +35,7 @@ import io.github.bootimage.image.ImageCache;
 final class SftpCopy {
     private static final int OUTSTANDING = 32;
     private static final Duration PREPARE = Duration.ofSeconds(60);
+    private static final String VIA = "ssh/sftp";
 
     private final SshTransport ssh;
     private final String machine;
@@ -48,17 +49,17 @@ final class SftpCopy {
         if (!Files.exists(hostPath, LinkOption.NOFOLLOW_LINKS)) {
             throw new IllegalArgumentException("copyTo: host path " + hostPath + " does not exist");
         }
-        String what = "copyTo " + hostPath + " -> " + guestPath + " on machine " + machine + " (ssh/sftp)";
         ExecResult r = ssh.execHeld(ExecRequest.of("sh", "-c", "rm -rf -- \"$1\" && mkdir -p -- \"$(dirname -- \"$1\")\"",
                 "sh", guestPath), PREPARE);
         if (r.exitCode() != 0) {
-            throw new CommandFailedException(what + " failed preparing the destination in the guest:\n" + r, r);
+            throw Failures.copyFailedInGuest(machine, VIA, "copyTo", hostPath.toString(), guestPath,
+                    "preparing the destination", r);
         }
         ExecRequest req = ExecRequest.of("copyTo", hostPath.toString(), guestPath);
         try (SFTPClient sftp = ssh.client(req).newSFTPClient()) {
             upload(sftp, hostPath, guestPath);
         } catch (IOException e) {
-            throw new CommandFailedException(what + " failed: " + SshTransport.describe(e), null);
+            throw Failures.copyFailed(machine, VIA, "copyTo", hostPath.toString(), guestPath, SshTransport.describe(e), e);
         }
     }
 
@@ -92,7 +93,6 @@ final class SftpCopy {
     }
 
     void copyFrom(String guestPath, Path hostPath) {
-        String what = "copyFrom " + guestPath + " -> " + hostPath + " on machine " + machine + " (ssh/sftp)";
         ExecRequest req = ExecRequest.of("copyFrom", guestPath, hostPath.toString());
         Path abs = hostPath.toAbsolutePath();
         Path tmp = null;
@@ -101,8 +101,8 @@ final class SftpCopy {
             try {
                 a = sftp.lstat(guestPath);
             } catch (IOException e) {
-                throw new CommandFailedException(what + " failed: the guest path does not exist or cannot be read ("
-                        + SshTransport.describe(e) + ")", null);
+                throw Failures.copyFailed(machine, VIA, "copyFrom", guestPath, hostPath.toString(),
+                        "the guest path does not exist or cannot be read (" + SshTransport.describe(e) + ")", e);
             }
             Files.createDirectories(abs.getParent());
             tmp = Files.createTempDirectory(abs.getParent(), ".bootimage-copy");
@@ -113,7 +113,7 @@ final class SftpCopy {
             }
             Files.move(entry, abs, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
-            throw new CommandFailedException(what + " failed: " + SshTransport.describe(e), null);
+            throw Failures.copyFailed(machine, VIA, "copyFrom", guestPath, hostPath.toString(), SshTransport.describe(e), e);
         } finally {
             if (tmp != null) {
                 ImageCache.deleteTree(tmp);

@@ -8,7 +8,7 @@ import java.time.Duration;
 import java.util.concurrent.atomic.AtomicReference;
 
 
-import io.github.bootimage.MachineLaunchException;
+import io.github.bootimage.failure.Failures;
 import io.github.bootimage.process.Waits;
 
 /**
@@ -30,14 +30,10 @@ final class SshReadiness {
                     return why == null;
                 });
         if (o == Waits.Outcome.IMPOSSIBLE) {
-            throw new MachineLaunchException("Machine " + t.machine() + " stopped before its sshd answered on "
-                    + t.host() + ":" + t.port() + " (last attempt: " + last.get() + ").", t.tail(), null);
+            throw Failures.sshStoppedBeforeBanner(t.machine(), t.host() + ":" + t.port(), last.get(), t.tail());
         }
         if (o == Waits.Outcome.TIMED_OUT) {
-            throw new MachineLaunchException("Machine " + t.machine() + ": sshd did not answer with an SSH-2.0 banner on "
-                    + t.host() + ":" + t.port() + " within " + timeout.toMillis() + " ms (last attempt: " + last.get()
-                    + "). Check that the image has an SSH server (packages = \"openssh-server\") and that ssh.socket"
-                    + " listens on that port, or use transport = Transport.CONSOLE.", t.tail(), null);
+            throw Failures.sshNoBanner(t.machine(), t.host() + ":" + t.port(), timeout, last.get(), t.tail());
         }
     }
 

@@ -134,19 +134,13 @@ public final class SshTransport implements CommandTransport {
             return c;
         } catch (UserAuthException e) {
             closeQuietly(c);
-            throw new MachineLaunchException("Machine " + target.machine() + ": SSH authentication refused at "
-                    + target.endpoint() + " (" + e.getMessage() + "). The guest did not accept the machine's key: it"
-                    + " reaches root's authorized_keys through the credential ssh.authorized_keys.root, which needs"
-                    + " systemd 252 or newer in the guest; or use transport = Transport.CONSOLE.", target.tail(), e);
+            throw Failures.sshAuthRefused(target.machine(), target.endpoint(), e.getMessage(), target.tail(), e);
         } catch (IOException e) {
             closeQuietly(c);
-            String pin = e instanceof net.schmizz.sshj.transport.TransportException te
+            List<String> pinned = e instanceof net.schmizz.sshj.transport.TransportException te
                     && te.getDisconnectReason() == net.schmizz.sshj.common.DisconnectReason.HOST_KEY_NOT_VERIFIABLE
-                    ? ". The server's host key is not one of the keys pinned from the guest's /etc/ssh ("
-                    + String.join(", ", target.hostKeys().stream().map(k -> k.split("\\s+")[0]).toList())
-                    + "): another process may be answering on this port" : "";
-            throw new MachineLaunchException("Machine " + target.machine() + ": SSH failed while " + what + ": "
-                    + describe(e) + pin + ".", target.tail(), e);
+                    ? target.hostKeys().stream().map(k -> k.split("\\s+")[0]).toList() : null;
+            throw Failures.sshLoginFailed(target.machine(), what, describe(e), pinned, target.tail(), e);
         }
     }
 

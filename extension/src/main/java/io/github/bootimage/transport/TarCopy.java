@@ -7,9 +7,9 @@ import java.time.Duration;
 import java.nio.file.StandardCopyOption;
 import java.util.List;
 
-import io.github.bootimage.CommandFailedException;
 import io.github.bootimage.ExecRequest;
 import io.github.bootimage.ExecResult;
+import io.github.bootimage.failure.Failures;
 import io.github.bootimage.process.ProcessRunner;
 
 /**
@@ -23,24 +23,33 @@ final class TarCopy {
     private TarCopy() {
     }
 
-    static void copyTo(ConsoleTransport t, Path hostPath, String guestPath) {
+    static void copyTo(ConsoleTransport t, String machine, String via, Path hostPath, String guestPath) {
         if (!Files.exists(hostPath)) {
             throw new IllegalArgumentException("copyTo: host path " + hostPath + " does not exist");
         }
         Path abs = hostPath.toAbsolutePath();
-        byte[] tar = hostTar(List.of("tar", "-C", abs.getParent().toString(), "-cf", "-", abs.getFileName().toString()), null);
+        byte[] tar;
+        try {
+            tar = hostTar(List.of("tar", "-C", abs.getParent().toString(), "-cf", "-", abs.getFileName().toString()), null);
+        } catch (IOException e) {
+            throw Failures.copyFailed(machine, via, "copyTo", hostPath.toString(), guestPath, describe(e), e);
+        }
         // Unpack into a scratch directory, then move the single entry to its destination name.
         String script = "set -e; t=$(mktemp -d); tar -C \"$t\" -xpf -; "
                 + "mkdir -p \"$(dirname \"$1\")\"; rm -rf \"$1\"; mv \"$t\"/* \"$1\"; rmdir \"$t\"";
         ExecResult r = t.exec(ExecRequest.of("sh", "-c", script, "sh", guestPath).withStdin(tar).withTimeout(TIMEOUT), TIMEOUT);
-        check(r, "copyTo " + hostPath + " -> " + guestPath);
+        if (r.exitCode() != 0) {
+            throw Failures.copyFailedInGuest(machine, via, "copyTo", hostPath.toString(), guestPath, null, r);
+        }
     }
 
-    static void copyFrom(ConsoleTransport t, String guestPath, Path hostPath) {
+    static void copyFrom(ConsoleTransport t, String machine, String via, String guestPath, Path hostPath) {
         String script = "cd \"$(dirname \"$1\")\" && tar -cf - \"$(basename \"$1\")\"";
         ConsoleTransport.Bytes b = t.execBinary(ExecRequest.of("sh", "-c", script, "sh", guestPath).withTimeout(TIMEOUT), TIMEOUT);
-        ExecResult r = ExecResult.of(b.exitCode(), new byte[0], b.stderr(), b.duration());
-        check(r, "copyFrom " + guestPath + " -> " + hostPath);
+        if (b.exitCode() != 0) {
+            throw Failures.copyFailedInGuest(machine, via, "copyFrom", guestPath, hostPath.toString(), null,
+                    ExecResult.of(b.exitCode(), new byte[0], b.stderr(), b.duration()));
+        }
         Path tmp = null;
         try {
             Path abs = hostPath.toAbsolutePath();
@@ -56,7 +65,7 @@ final class TarCopy {
             }
             Files.move(entry, abs, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
-            throw new CommandFailedException("copyFrom " + guestPath + " -> " + hostPath + " failed: " + e, r);
+            throw Failures.copyFailed(machine, via, "copyFrom", guestPath, hostPath.toString(), describe(e), e);
         } finally {
             if (tmp != null) {
                 io.github.bootimage.image.ImageCache.deleteTree(tmp);
@@ -64,24 +73,28 @@ final class TarCopy {
         }
     }
 
-    private static void check(ExecResult r, String what) {
-        if (r.exitCode() != 0) {
-            throw new CommandFailedException(what + " failed in the guest:\n" + r, r);
-        }
+    /** An I/O failure as messages quote it: hostTar's own messages stand alone, others keep their type. */
+    private static String describe(IOException e) {
+        return e.getClass() == IOException.class ? e.getMessage() : e.toString();
     }
 
-    /** Runs the host's tar through the project's process runner: bounded by the copy timeout, its stderr in the error. */
-    static byte[] hostTar(List<String> cmd, byte[] stdin) {
+    /**
+     * Runs the host's tar through the project's process runner: bounded by the copy timeout.
+     *
+     * @throws IOException saying how tar ended and what it wrote to stderr, or why it could not run
+     */
+    static byte[] hostTar(List<String> cmd, byte[] stdin) throws IOException {
+        ProcessRunner.Captured c;
         try {
-            ProcessRunner.Captured c = ProcessRunner.onHostPath().capture(cmd, null, stdin, TIMEOUT);
-            if (!c.result().succeeded()) {
-                throw new CommandFailedException("host command " + String.join(" ", cmd) + (c.result().timedOut()
-                        ? " ran longer than " + TIMEOUT.toMinutes() + " minutes and was killed"
-                        : " exited with code " + c.result().exitCode()) + ": " + c.stderr().strip(), null);
-            }
-            return c.stdout();
+            c = ProcessRunner.onHostPath().capture(cmd, null, stdin, TIMEOUT);
         } catch (IOException e) {
-            throw new CommandFailedException("host command " + String.join(" ", cmd) + " failed: " + e.getMessage(), null);
+            throw new IOException("the host's " + String.join(" ", cmd) + " could not run: " + e.getMessage(), e);
         }
+        if (!c.result().succeeded()) {
+            throw new IOException("the host's " + String.join(" ", cmd) + (c.result().timedOut()
+                    ? " ran longer than " + TIMEOUT.toMinutes() + " minutes and was killed"
+                    : " exited with code " + c.result().exitCode()) + ": " + c.stderr().strip());
+        }
+        return c.stdout();
     }
 }

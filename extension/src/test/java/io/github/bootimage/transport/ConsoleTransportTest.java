@@ -106,6 +106,20 @@ class ConsoleTransportTest {
     }
 
     @Test
+    void aCopyThatFailsInTheGuestNamesTheCopyTheMachineAndWhatTheGuestSaid() {
+        String missing = dir.resolve("no-such-dir/file").toString();
+        Path host = dir.resolve("never-written");
+        CommandFailedException e = assertThrows(CommandFailedException.class, () -> shell.console.copyFrom(missing, host));
+        assertTrue(e.getMessage().startsWith("copyFrom " + missing + " -> " + host + " on machine local-shell (console)"
+                + " failed in the guest: exit code "), e.getMessage());
+        assertTrue(e.getMessage().contains("no-such-dir"), e.getMessage());
+        assertEquals("local-shell", e.machine());
+        assertEquals("copyFrom " + missing + " -> " + host, e.command());
+        assertTrue(e.result().exitCode() != 0, e.result()::toString);
+        assertTrue(!java.nio.file.Files.exists(host), "nothing written on the host");
+    }
+
+    @Test
     void directoryCopiesKeepModesBothWays() throws Exception {
         java.nio.file.Path src = java.nio.file.Files.createDirectories(dir.resolve("copy-src/tree/private"));
         java.nio.file.Path tool = java.nio.file.Files.writeString(dir.resolve("copy-src/tree/tool.sh"), "#!/bin/sh\necho hi\n");

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,7 +13,6 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import io.github.bootimage.CommandFailedException;
 
 /** The host side of console copies: tar through the process runner, its stderr in the error. */
 class TarCopyTest {
@@ -30,10 +30,16 @@ class TarCopyTest {
     }
 
     @Test
+    void aTarThatCannotRunSaysSo() {
+        IOException e = assertThrows(IOException.class, () -> TarCopy.hostTar(List.of("no-such-tar-bootimage", "-x"), null));
+        assertTrue(e.getMessage().startsWith("the host's no-such-tar-bootimage -x could not run: "), e.getMessage());
+    }
+
+    @Test
     void aFailingTarSaysWhatTarSaid() {
-        CommandFailedException e = assertThrows(CommandFailedException.class, () -> TarCopy.hostTar(
+        IOException e = assertThrows(IOException.class, () -> TarCopy.hostTar(
                 List.of("tar", "-C", dir.toString(), "-xpf", "-"), "not an archive".getBytes(StandardCharsets.UTF_8)));
-        assertTrue(e.getMessage().startsWith("host command tar -C " + dir + " -xpf - exited with code 2: "), e.getMessage());
+        assertTrue(e.getMessage().startsWith("the host's tar -C " + dir + " -xpf - exited with code 2: "), e.getMessage());
         assertTrue(e.getMessage().contains("This does not look like a tar archive"), e.getMessage());
     }
 }
