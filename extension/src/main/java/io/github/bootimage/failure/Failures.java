@@ -4,6 +4,7 @@ import java.time.Duration;
 
 import io.github.bootimage.CommandFailedException;
 import io.github.bootimage.CommandTimeoutException;
+import io.github.bootimage.ImageBuildException;
 import io.github.bootimage.ExecResult;
 import io.github.bootimage.MachineInfo;
 import io.github.bootimage.MachineLaunchException;
@@ -299,5 +300,51 @@ public final class Failures {
                                                     String problem, Throwable cause) {
         return new CommandFailedException(copy(operation, from, to) + " on machine " + machine + " (" + via + ") failed: "
                 + problem, machine, copy(operation, from, to), null, null, cause);
+    }
+
+    // --- image builds: reading an mkosi project, checking its repositories ------------------------------
+
+    /**
+     * Reading an mkosi project's settings ({@code mkosi summary}) failed.
+     *
+     * @param directory the project
+     * @param problem   which step failed: mkosi ran too long, its summary could not be read, or it could not run
+     * @param detail    the cause's message (null for {@code TIMED_OUT})
+     * @param command   the mkosi command line
+     */
+    public static ImageBuildException mkosiSummaryFailed(String directory, MkosiSummaryProblem problem, String detail,
+                                                         String command, Throwable cause) {
+        String what = switch (problem) {
+            case TIMED_OUT -> "mkosi took over 2 minutes to read the configuration " + directory + " and was stopped";
+            case UNREADABLE -> "Could not read mkosi's summary of " + directory + " (" + detail + ")";
+            case NOT_RUNNABLE -> "Could not run mkosi to read the configuration " + directory + ": " + detail;
+        };
+        return new ImageBuildException(what + "\ncommand: " + command, cause);
+    }
+
+    /** What went wrong reading an mkosi project's settings. */
+    public enum MkosiSummaryProblem { TIMED_OUT, UNREADABLE, NOT_RUNNABLE }
+
+    /** The settings read from a project could not be written into the image cache. */
+    public static ImageBuildException cacheNotWritable(String file, String detail, Throwable cause) {
+        return new ImageBuildException("Could not write " + file + " in the image cache: " + detail
+                + ". Set bootimage.cache.dir to a writable directory.", cause);
+    }
+
+    /**
+     * A repository file's repository answers with another HTTP status than 200 for its metadata.
+     *
+     * @param repositoryId the section name in the file ({@code [web]})
+     * @param file         the repository file
+     */
+    public static ImageBuildException repositoryStatus(String repositoryId, String file, int status, String metadataUrl) {
+        return new ImageBuildException("The repository '" + repositoryId + "' in " + file + " answers HTTP " + status
+                + " for its metadata " + metadataUrl + ": baseurl= must name the directory that holds repodata/"
+                + " (createrepo_c makes it). Fix baseurl= in " + file + ", or the server.");
+    }
+
+    /** The thread checking a repository before a build was interrupted. */
+    public static ImageBuildException repositoryCheckInterrupted(String baseUrl, InterruptedException cause) {
+        return new ImageBuildException("Interrupted while checking the repository " + baseUrl, cause);
     }
 }

@@ -12,6 +12,7 @@ import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 
 import io.github.bootimage.ImageBuildException;
+import io.github.bootimage.failure.Failures;
 import io.github.bootimage.process.HostTools;
 import io.github.bootimage.process.ProcessRunner;
 
@@ -54,8 +55,7 @@ final class MkosiSummary {
             }
             Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException e) {
-            throw new ImageBuildException("Could not write " + file + " in the image cache: " + e.getMessage()
-                    + ". Set bootimage.cache.dir to a writable directory.", e);
+            throw Failures.cacheNotWritable(file.toString(), e.getMessage(), e);
         }
         return s;
     }
@@ -79,8 +79,8 @@ final class MkosiSummary {
         try {
             ProcessRunner.Captured c = new ProcessRunner(tools).capture(cmd, directory, null, Duration.ofMinutes(2));
             if (c.result().timedOut()) {
-                throw new ImageBuildException("mkosi took over 2 minutes to read the configuration " + directory
-                        + " and was stopped\ncommand: " + String.join(" ", cmd));
+                throw Failures.mkosiSummaryFailed(directory.toString(), Failures.MkosiSummaryProblem.TIMED_OUT, null,
+                        String.join(" ", cmd), null);
             }
             if (c.result().exitCode() != 0) {
                 throw new ImageBuildException(rejectedMessage(directory, c.result().lines(), c.result().exitCode(),
@@ -89,12 +89,12 @@ final class MkosiSummary {
             try {
                 return ProjectSettings.fromSummary(new String(c.stdout(), StandardCharsets.UTF_8));
             } catch (RuntimeException e) {
-                throw new ImageBuildException("Could not read mkosi's summary of " + directory + " (" + e.getMessage()
-                        + ")\ncommand: " + String.join(" ", cmd), e);
+                throw Failures.mkosiSummaryFailed(directory.toString(), Failures.MkosiSummaryProblem.UNREADABLE,
+                        e.getMessage(), String.join(" ", cmd), e);
             }
         } catch (IOException e) {
-            throw new ImageBuildException("Could not run mkosi to read the configuration " + directory + ": "
-                    + e.getMessage() + "\ncommand: " + String.join(" ", cmd), e);
+            throw Failures.mkosiSummaryFailed(directory.toString(), Failures.MkosiSummaryProblem.NOT_RUNNABLE,
+                    e.getMessage(), String.join(" ", cmd), e);
         }
     }
 

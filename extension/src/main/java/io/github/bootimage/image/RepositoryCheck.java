@@ -7,7 +7,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 
-import io.github.bootimage.ImageBuildException;
+import io.github.bootimage.failure.Failures;
 
 /**
  * Checks, before a build, that each http(s) repository of a dnf or zypper repository file answers for
@@ -49,12 +49,10 @@ final class RepositoryCheck {
                             + " not a valid URL (" + base + "): fix baseurl=.", e);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
-                    throw new ImageBuildException("Interrupted while checking the repository " + base, e);
+                    throw Failures.repositoryCheckInterrupted(base, e);
                 }
                 if (status != 200) {
-                    throw new ImageBuildException("The repository '" + r.id() + "' in " + f.file() + " answers HTTP " + status
-                            + " for its metadata " + url + ": baseurl= must name the directory that holds repodata/"
-                            + " (createrepo_c makes it). Fix baseurl= in " + f.file() + ", or the server.");
+                    throw Failures.repositoryStatus(r.id(), f.file().toString(), status, url);
                 }
             }
         }
