@@ -20,7 +20,7 @@ final class RepositoryCheck {
     }
 
     /**
-     * @throws ImageBuildException naming the file, repository, address and answer when the metadata is missing
+     * @throws io.github.bootimage.ImageBuildException naming the file, repository, address and answer when the metadata is missing
      * @throws MirrorUnavailableException when the repository's server does not answer at all
      */
     static void check(ImageSpec spec, Duration timeout) {
