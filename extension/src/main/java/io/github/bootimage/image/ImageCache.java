@@ -126,9 +126,15 @@ public final class ImageCache {
 
     private ImageRecipe recipe(ImageSpec spec) {
         MkosiConfig config = MkosiConfig.of(spec, mkosi);
-        Optional<ImageSpec> base = layers ? baseOf(spec) : Optional.empty();
-        return base.isEmpty() ? ImageRecipe.of(config)
-                : ImageRecipe.layered(config, MkosiConfig.of(base.get(), mkosi).key());
+        if (!layers) {
+            return ImageRecipe.of(config);
+        }
+        Optional<ImageSpec> base = baseOf(spec);
+        if (base.isPresent()) {
+            return ImageRecipe.layered(config, MkosiConfig.of(base.get(), mkosi).key());
+        }
+        // A base image itself (same key as without layers): no incremental cache beside it.
+        return isBase(spec) ? ImageRecipe.base(config) : ImageRecipe.of(config);
     }
 
     /** Whether this cache builds directory images on their base image. */
@@ -141,6 +147,10 @@ public final class ImageCache {
      * release, mirror and repository file gets, and nothing of its own. Empty for a spec that is its own
      * base, and for images with a kernel (qemu's disk images are built whole).
      */
+    private static boolean isBase(ImageSpec spec) {
+        return spec.format() == ImageFormat.DIRECTORY && !spec.kernel() && baseOf(spec).isEmpty();
+    }
+
     public static Optional<ImageSpec> baseOf(ImageSpec spec) {
         if (spec.format() != ImageFormat.DIRECTORY || spec.kernel()) {
             return Optional.empty();

@@ -67,6 +67,45 @@ public interface ImageRecipe {
         };
     }
 
+    /**
+     * Whether mkosi keeps an incremental cache of this recipe's package layer: not for a build on a base tree
+     * (mkosi keeps none), nor for a base image (rebuilt rarely; its dependents rebuild on it, not on a cache).
+     */
+    default boolean incremental() {
+        return baseTree().isEmpty();
+    }
+
+    /** A base image's recipe: {@link #of(MkosiConfig)} without mkosi's incremental cache. */
+    static ImageRecipe base(MkosiConfig config) {
+        ImageRecipe whole = of(config);
+        return new ImageRecipe() {
+            @Override
+            public String key() {
+                return whole.key();
+            }
+
+            @Override
+            public void writeTo(Path dir) throws IOException {
+                whole.writeTo(dir);
+            }
+
+            @Override
+            public List<String> mkosiArguments(Path configDir) {
+                return whole.mkosiArguments(configDir);
+            }
+
+            @Override
+            public String packageLayerKey(ImageSpec spec) {
+                return whole.packageLayerKey(spec);
+            }
+
+            @Override
+            public boolean incremental() {
+                return false;
+            }
+        };
+    }
+
     /** Whether this recipe is built on its spec's base image ({@link ImageCache#baseOf}). */
     default boolean layered() {
         return false;

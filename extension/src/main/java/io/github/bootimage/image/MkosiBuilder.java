@@ -63,7 +63,7 @@ public final class MkosiBuilder implements ImageBuilder {
         cmd.addAll(List.of("--output-dir", outputDir.toString(),
                 "--package-cache-dir", cacheRoot.resolve("packages").resolve(spec.distro().name() + "-" + spec.release()).toString()));
         // A build on a base tree installs only on top of it: mkosi keeps no incremental cache for it.
-        if (incremental && recipe.baseTree().isEmpty()) {
+        if (incremental && recipe.incremental()) {
             cmd.addAll(List.of("--cache-dir", incrementalDir(spec, recipe).toString(), "--incremental"));
         }
         // mkosi's workspace inside the build's own directory, not in /var/tmp: a killed build leaves nothing there.
@@ -120,7 +120,7 @@ public final class MkosiBuilder implements ImageBuilder {
         try {
             Files.createDirectories(packages);
             Files.createDirectories(workspaceDir(outputDir));
-            if (incremental && recipe.baseTree().isEmpty()) {
+            if (incremental && recipe.incremental()) {
                 Files.createDirectories(incrementalDir(spec, recipe));
             }
             LOG.log(System.Logger.Level.INFO, "Building image {0} with mkosi: {1}", spec.label(), String.join(" ", cmd));

@@ -194,6 +194,8 @@ class ImageLayersTest {
         assertEquals(dir.resolve("out/.mkosi-workspace").toString(), cmd.get(w + 1), "the workspace stays in the build's directory");
         assertTrue(b.command(WITH_JQ, ImageRecipe.of(MkosiConfig.of(WITH_JQ, V)), dir.resolve("cfg"), dir.resolve("out"))
                 .contains("--incremental"));
+        assertFalse(b.command(BASE, ImageRecipe.base(MkosiConfig.of(BASE, V)), dir.resolve("cfg"), dir.resolve("out"))
+                .contains("--incremental"), "a base image keeps no incremental cache beside it");
     }
 
     @Test
