@@ -142,14 +142,15 @@ public final class ImageCache {
         return layers;
     }
 
+    private static boolean isBase(ImageSpec spec) {
+        return spec.format() == ImageFormat.DIRECTORY && !spec.kernel() && baseOf(spec).isEmpty();
+    }
+
     /**
      * The base image a spec is built on: the packages, agent and settings every image of its distribution,
      * release, mirror and repository file gets, and nothing of its own. Empty for a spec that is its own
      * base, and for images with a kernel (qemu's disk images are built whole).
      */
-    private static boolean isBase(ImageSpec spec) {
-        return spec.format() == ImageFormat.DIRECTORY && !spec.kernel() && baseOf(spec).isEmpty();
-    }
 
     public static Optional<ImageSpec> baseOf(ImageSpec spec) {
         if (spec.format() != ImageFormat.DIRECTORY || spec.kernel()) {
@@ -279,9 +280,11 @@ public final class ImageCache {
                 Image base = resolve(baseSpec.get());
                 try (EntryUse ignored = EntryUse.acquire(base.entry())) {
                     runBuild(spec, config.onBase(base.directory()), configDir, tmp, log);
-                    SharedFiles.Result shared = SharedFiles.link(tmp.resolve("image"), base.directory());
-                    LOG.log(System.Logger.Level.INFO, "Image {0} shares {1} files ({2} MB) with its base {3}", spec.label(),
-                            shared.files(), shared.bytes() / 1_000_000, base.name());
+                    if (Files.isDirectory(tmp.resolve("image"), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                        SharedFiles.Result shared = SharedFiles.link(tmp.resolve("image"), base.directory());
+                        LOG.log(System.Logger.Level.INFO, "Image {0} shares {1} files ({2} MB) with its base {3}", spec.label(),
+                                shared.files(), shared.bytes() / 1_000_000, base.name());
+                    }
                 }
             } else {
                 runBuild(spec, config, configDir, tmp, log);
