@@ -18,6 +18,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 
 import io.github.bootimage.BootImageException;
+import io.github.bootimage.ImageFormat;
 import io.github.bootimage.ImageBuildException;
 
 /**
@@ -59,6 +60,8 @@ public final class ImageCache {
     private final RemoteCache remote;
     private final Duration maxAge;
     private final ConcurrentMap<Path, Origin> origins = new ConcurrentHashMap<>();
+    private final boolean layers;
+    private final java.util.concurrent.Semaphore builds;
 
     public ImageCache(Path root, MkosiVersion mkosi, ImageBuilder builder, MirrorCheck mirrors) {
         this(root, mkosi, builder, mirrors, RemoteCache.NONE, null);
@@ -72,6 +75,19 @@ public final class ImageCache {
      */
     public ImageCache(Path root, MkosiVersion mkosi, ImageBuilder builder, MirrorCheck mirrors, RemoteCache remote,
                       Duration maxAge) {
+        this(root, mkosi, builder, mirrors, remote, maxAge, false, 0);
+    }
+
+    /**
+     * A cache with a remote level, a maximum age, shared base layers and a bound on concurrent builds.
+     *
+     * @param layers      whether directory images are built on their release's base image ({@link #baseOf})
+     * @param parallelism at most this many builds at once in this JVM (0: no bound)
+     */
+    public ImageCache(Path root, MkosiVersion mkosi, ImageBuilder builder, MirrorCheck mirrors, RemoteCache remote,
+                      Duration maxAge, boolean layers, int parallelism) {
+        this.layers = layers;
+        this.builds = parallelism > 0 ? new java.util.concurrent.Semaphore(parallelism, true) : null;
         this.root = root.toAbsolutePath().normalize();
         this.mkosi = mkosi;
         this.builder = builder;
@@ -109,7 +125,40 @@ public final class ImageCache {
     }
 
     private ImageRecipe recipe(ImageSpec spec) {
-        return ImageRecipe.of(MkosiConfig.of(spec, mkosi));
+        MkosiConfig config = MkosiConfig.of(spec, mkosi);
+        if (!layers) {
+            return ImageRecipe.of(config);
+        }
+        Optional<ImageSpec> base = baseOf(spec);
+        if (base.isPresent()) {
+            return ImageRecipe.layered(config, MkosiConfig.of(base.get(), mkosi).key());
+        }
+        // A base image itself (same key as without layers): no incremental cache beside it.
+        return isBase(spec) ? ImageRecipe.base(config) : ImageRecipe.of(config);
+    }
+
+    /** Whether this cache builds directory images on their base image. */
+    public boolean layers() {
+        return layers;
+    }
+
+    private static boolean isBase(ImageSpec spec) {
+        return spec.format() == ImageFormat.DIRECTORY && !spec.kernel() && baseOf(spec).isEmpty();
+    }
+
+    /**
+     * The base image a spec is built on: the packages, agent and settings every image of its distribution,
+     * release, mirror and repository file gets, and nothing of its own. Empty for a spec that is its own
+     * base, and for images with a kernel (qemu's disk images are built whole).
+     */
+
+    public static Optional<ImageSpec> baseOf(ImageSpec spec) {
+        if (spec.format() != ImageFormat.DIRECTORY || spec.kernel()) {
+            return Optional.empty();
+        }
+        ImageSpec base = new ImageSpec(spec.distro(), spec.release(), List.of(), ImageFormat.DIRECTORY, false, false,
+                List.of(), List.of(), List.of(), List.of(), List.of(), spec.mirror(), spec.repositories());
+        return base.equals(spec) ? Optional.empty() : Optional.of(base);
     }
 
     private static String entryName(ImageSpec spec, String key) {
@@ -225,7 +274,21 @@ public final class ImageCache {
             Path log = failedLog(entry);
             Files.createDirectories(log.getParent());
             Files.deleteIfExists(log);
-            builder.build(spec, config, configDir, tmp, log);
+            Optional<ImageSpec> baseSpec = config.layered() ? baseOf(spec) : Optional.empty();
+            if (baseSpec.isPresent()) {
+                // Built on the base: it is resolved (built once, shared) and kept from pruning while this build reads it.
+                Image base = resolve(baseSpec.get());
+                try (EntryUse ignored = EntryUse.acquire(base.entry())) {
+                    runBuild(spec, config.onBase(base.directory()), configDir, tmp, log);
+                    if (Files.isDirectory(tmp.resolve("image"), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                        SharedFiles.Result shared = SharedFiles.link(tmp.resolve("image"), base.directory());
+                        LOG.log(System.Logger.Level.INFO, "Image {0} shares {1} files ({2} MB) with its base {3}", spec.label(),
+                                shared.files(), shared.bytes() / 1_000_000, base.name());
+                    }
+                }
+            } else {
+                runBuild(spec, config, configDir, tmp, log);
+            }
             if (!Files.exists(tmp.resolve("image")) && !Files.exists(tmp.resolve("image.raw"))) {
                 throw new ImageBuildException("mkosi finished but wrote no image for " + spec.label() + " in " + tmp
                         + " (expected 'image' or 'image.raw'); see " + log);
@@ -247,6 +310,25 @@ public final class ImageCache {
             if (!published) {
                 deleteTree(tmp);
             }
+        }
+    }
+
+    /** Runs the builder, at most {@code parallelism} at once in this JVM. */
+    private void runBuild(ImageSpec spec, ImageRecipe config, Path configDir, Path tmp, Path log) {
+        if (builds == null) {
+            builder.build(spec, config, configDir, tmp, log);
+            return;
+        }
+        try {
+            builds.acquire();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ImageBuildException("Interrupted while waiting to build " + spec.label(), e);
+        }
+        try {
+            builder.build(spec, config, configDir, tmp, log);
+        } finally {
+            builds.release();
         }
     }
 

@@ -62,11 +62,19 @@ public final class MkosiBuilder implements ImageBuilder {
         cmd.addAll(recipe.mkosiArguments(configDir));
         cmd.addAll(List.of("--output-dir", outputDir.toString(),
                 "--package-cache-dir", cacheRoot.resolve("packages").resolve(spec.distro().name() + "-" + spec.release()).toString()));
-        if (incremental) {
+        // A build on a base tree installs only on top of it: mkosi keeps no incremental cache for it.
+        if (incremental && recipe.incremental()) {
             cmd.addAll(List.of("--cache-dir", incrementalDir(spec, recipe).toString(), "--incremental"));
         }
+        // mkosi's workspace inside the build's own directory, not in /var/tmp: a killed build leaves nothing there.
+        cmd.addAll(List.of("--workspace-dir", workspaceDir(outputDir).toString()));
         cmd.add("build");
         return cmd;
+    }
+
+    /** Where mkosi keeps its workspace for a build into {@code outputDir}: inside it, removed after the build. */
+    static Path workspaceDir(Path outputDir) {
+        return outputDir.resolve(".mkosi-workspace");
     }
 
     /**
@@ -111,7 +119,10 @@ public final class MkosiBuilder implements ImageBuilder {
         BuildLog log = new BuildLog(logFile);
         try {
             Files.createDirectories(packages);
-            Files.createDirectories(incrementalDir(spec, recipe));
+            Files.createDirectories(workspaceDir(outputDir));
+            if (incremental && recipe.incremental()) {
+                Files.createDirectories(incrementalDir(spec, recipe));
+            }
             LOG.log(System.Logger.Level.INFO, "Building image {0} with mkosi: {1}", spec.label(), String.join(" ", cmd));
             // One build per release at a time, across threads and JVMs: they share the package cache (mkosi runs
             // apt and dnf without their own locks) and, per package layer, mkosi's cached tree.
@@ -125,6 +136,7 @@ public final class MkosiBuilder implements ImageBuilder {
                 });
             } finally {
                 log.close();
+                ImageCache.deleteTree(workspaceDir(outputDir));
             }
         } catch (IOException e) {
             throw new ImageBuildException("Could not run mkosi to build " + spec.label() + ": " + e.getMessage()

@@ -117,7 +117,7 @@ public final class BootImageRuntime implements AutoCloseable {
                 .cache(() -> new ImageCache(settings.cacheDir(), MkosiVersion.detect(runner),
                         new MkosiBuilder(runner, settings.cacheDir(), settings.buildTimeout(), settings.incremental()),
                         new MirrorCheck(Duration.ofSeconds(5)), RegistryCache.fromSettings(settings),
-                        settings.cacheMaxAge().orElse(null)))
+                        settings.cacheMaxAge().orElse(null), settings.buildLayers(), settings.buildParallelism()))
                 .backend(new NspawnBackend(tools, 15_000))
                 .backend(new QemuBackend(tools, runner, settings.kvm(), kvm, 20_000))
                 .build();

@@ -138,6 +138,34 @@ public final class Settings {
         return !get("incremental").orElse("true").equalsIgnoreCase("false");
     }
 
+    /**
+     * Whether directory images are built on their release's shared base image (bootimage.build.layers,
+     * default true; false: each image is one full mkosi build).
+     */
+    public boolean buildLayers() {
+        String v = get("build.layers").orElse("true").strip().toLowerCase(Locale.ROOT);
+        if (!v.equals("true") && !v.equals("false")) {
+            throw bad("build.layers", v, "true or false");
+        }
+        return v.equals("true");
+    }
+
+    /**
+     * How many images are built at once (bootimage.build.parallelism, default 2; 1: one after another).
+     */
+    public int buildParallelism() {
+        String v = get("build.parallelism").orElse("2").strip();
+        try {
+            int n = Integer.parseInt(v);
+            if (n >= 1 && n <= 64) {
+                return n;
+            }
+        } catch (NumberFormatException ignored) {
+            // reported below
+        }
+        throw bad("build.parallelism", v, "a whole number from 1 to 64");
+    }
+
     private <E extends Enum<E>> E enumValue(String key, Class<E> type, E dflt) {
         Optional<String> v = get(key);
         if (v.isEmpty()) {

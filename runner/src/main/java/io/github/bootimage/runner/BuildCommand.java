@@ -88,17 +88,36 @@ final class BuildCommand implements Callable<Integer> {
         if (requests.isEmpty()) {
             throw new IllegalArgumentException("Nothing to build: name specs (bootimage build debian:bookworm) or use --tests");
         }
-        int failed = 0;
-        int i = 0;
-        for (MachineRequest r : requests) {
-            String prefix = "[" + (++i) + "/" + requests.size() + "] ";
-            try {
-                ImageRequests.build(f, r, prefix, System.out);
-            } catch (BootImageException | IllegalArgumentException e) {
-                failed++;
-                System.out.println(prefix + "FAILED " + r.label() + ": " + e.getMessage());
+        // Independent images build at once, at most bootimage.build.parallelism of them (the image cache bounds
+        // its builds the same way; builds of one release still take turns on the release's package cache).
+        int parallelism = Math.min(f.settings().buildParallelism(), requests.size());
+        java.util.concurrent.atomic.AtomicInteger failures = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(parallelism);
+        try {
+            List<java.util.concurrent.Future<?>> done = new ArrayList<>();
+            int i = 0;
+            for (MachineRequest r : requests) {
+                String prefix = "[" + (++i) + "/" + requests.size() + "] ";
+                done.add(pool.submit(() -> {
+                    try {
+                        ImageRequests.build(f, r, prefix, System.out);
+                    } catch (BootImageException | IllegalArgumentException e) {
+                        failures.incrementAndGet();
+                        System.out.println(prefix + "FAILED " + r.label() + ": " + e.getMessage());
+                    }
+                }));
             }
+            for (var d : done) {
+                try {
+                    d.get();
+                } catch (java.util.concurrent.ExecutionException e) {
+                    throw e.getCause() instanceof Exception ex ? ex : new IllegalStateException(e.getCause());
+                }
+            }
+        } finally {
+            pool.shutdownNow();
         }
+        int failed = failures.get();
         System.out.printf("%d image(s) ready, %d failed; cache %s%n", requests.size() - failed, failed, f.settings().cacheDir());
         return failed > 0 ? 1 : 0;
     }

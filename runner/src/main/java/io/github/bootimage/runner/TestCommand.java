@@ -157,11 +157,34 @@ final class TestCommand implements Callable<Integer> {
         me.setContextClassLoader(loader);
         try {
             List<String> toRun = new ArrayList<>();
-            Map<Object, String> prebuilt = new java.util.HashMap<>();
-            for (String name : classNames) {
-                if (distro.equals(MatrixPlan.HOST)
-                        || prebuild(Class.forName(name, false, loader), distro, prefix, results, err, prebuilt)) {
-                    toRun.add(name);
+            Map<Object, String> prebuilt = new java.util.concurrent.ConcurrentHashMap<>();
+            if (distro.equals(MatrixPlan.HOST)) {
+                toRun.addAll(classNames);
+            } else {
+                // The classes' images build at once, at most bootimage.build.parallelism of them.
+                java.util.concurrent.ExecutorService builds = java.util.concurrent.Executors.newFixedThreadPool(
+                        Math.max(1, Math.min(config.runtime().settings().buildParallelism(), classNames.size())));
+                try {
+                    List<java.util.concurrent.Future<Boolean>> ok = new ArrayList<>();
+                    for (String name : classNames) {
+                        Class<?> type = Class.forName(name, false, loader);
+                        ok.add(builds.submit(() -> {
+                            Thread.currentThread().setContextClassLoader(loader);
+                            return prebuild(type, distro, prefix, results, err, prebuilt);
+                        }));
+                    }
+                    for (int i = 0; i < classNames.size(); i++) {
+                        if (ok.get(i).get()) {
+                            toRun.add(classNames.get(i));
+                        }
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("Interrupted while building the images of " + distro, e);
+                } catch (java.util.concurrent.ExecutionException e) {
+                    throw e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
+                } finally {
+                    builds.shutdownNow();
                 }
             }
             if (toRun.isEmpty()) {
@@ -196,14 +219,14 @@ final class TestCommand implements Callable<Integer> {
         var project = r.get().project();
         Object key = List.of(r.get().spec(), r.get().boot(), r.get().transport(), project == null ? ""
                 : project.project().directory() + "|" + project.distro() + "|" + project.release() + "|" + project.override());
-        String earlier = done.get(key);
+        // putIfAbsent: of two classes with one image, the second waits on the first's build in the image cache.
+        String earlier = done.putIfAbsent(key, "");
         if (earlier != null) {
             if (!earlier.isEmpty()) {
                 results.add(new Outcome(distro, simple(type) + ".*", Status.FAIL, java.time.Duration.ZERO, earlier));
             }
             return earlier.isEmpty();
         }
-        done.put(key, "");
         long t0 = System.nanoTime();
         BootImageRuntime f = config.runtime();
         try {

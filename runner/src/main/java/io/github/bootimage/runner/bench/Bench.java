@@ -20,7 +20,7 @@ public final class Bench {
 
     /** Every section, in the order the table shows them. */
     public static List<BenchSection> sections() {
-        return List.of(new FoundationBench(), new AgentBench(), new SshBench(), new QemuBench(), new PerformanceBench(), new NetworkBench(),
+        return List.of(new FoundationBench(), new AgentBench(), new SshBench(), new QemuBench(), new PerformanceBench(), new BuildBench(), new NetworkBench(),
                 new RemoteCacheBench());
     }
 
