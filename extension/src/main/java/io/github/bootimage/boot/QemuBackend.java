@@ -44,6 +44,8 @@ public final class QemuBackend implements BootBackend {
      * stop on the console, where they would land in the middle of the console transport's frames).
      */
     public static final String KERNEL_COMMAND_LINE = "rw console=ttyS0 systemd.firstboot=off audit=0";
+    /** Replaced by tapfd.py with the number of the tap's open file. */
+    public static final String TAP_FD = "@TAPFD@";
     /** The partition label mkosi gives the root partition of an x86-64 disk. */
     public static final String ROOT = "root=PARTLABEL=root-x86-64";
 
@@ -94,6 +96,10 @@ public final class QemuBackend implements BootBackend {
                 "-kernel", image.kernel().orElseThrow().toString()));
         image.initrd().ifPresent(i -> cmd.addAll(List.of("-initrd", i.toString())));
         StringBuilder append = new StringBuilder(ROOT).append(' ').append(KERNEL_COMMAND_LINE);
+        var link = o.network() == null ? null : o.network().qemuLink();
+        if (link != null && o.network().hostname() != null) {
+            append.append(" systemd.hostname=").append(o.network().hostname());
+        }
         if (o.authorizedKey() != null) {
             append.append(" \"systemd.set_credential=ssh.authorized_keys.root:").append(o.authorizedKey().strip()).append('"');
         }
@@ -102,6 +108,11 @@ public final class QemuBackend implements BootBackend {
                 "-device", "virtio-rng-pci",
                 "-nic", "user,model=virtio-net-pci"
                         + (o.network() != null && !o.network().request().host() ? ",restrict=on" : "") + (o.sshPort() > 0 ? ",hostfwd=tcp:127.0.0.1:" + o.sshPort() + "-:22" : "")));
+        if (link != null) {
+            // A second card on the named network: the tap that tapfd.py opens in the network's namespace.
+            cmd.addAll(List.of("-netdev", "tap,id=" + link.id() + ",fd=" + TAP_FD,
+                    "-device", "virtio-net-pci,netdev=" + link.id() + ",mac=" + link.mac()));
+        }
         if (o.agentChannel() != null) {
             // The agent's own channel: a virtio-serial port on two host FIFOs; nothing else in the guest writes to it.
             cmd.addAll(List.of("-device", "virtio-serial-pci,id=agentbus",
@@ -135,6 +146,10 @@ public final class QemuBackend implements BootBackend {
             createOverlay(image.disk(), overlay);
             List<String> argv = new ArrayList<>(command(image, o, accelerator, overlay, qmp));
             argv.set(0, tools.require(QEMU, "to boot images as virtual machines").toString());
+            var link = o.network() == null ? null : o.network().qemuLink();
+            if (link != null) {
+                argv.addAll(0, List.of(python(), "-I", script(o.workDir(), "tapfd.py").toString(), link.netnsPath(), link.tap()));
+            }
             ProcessBuilder pb = new ProcessBuilder(argv);
             pb.environment().put("PATH", tools.path());
             pb.environment().put("TMPDIR", o.workDir().toString());
@@ -144,6 +159,20 @@ public final class QemuBackend implements BootBackend {
             throw new MachineLaunchException("Could not start qemu for " + image.spec().label() + " in " + o.workDir()
                     + ": " + e.getMessage(), e);
         }
+    }
+
+    private String python() {
+        return Files.isExecutable(Path.of("/usr/bin/python3")) ? "/usr/bin/python3"
+                : tools.require("python3", "to plug virtual machines into named networks").toString();
+    }
+
+    /** Writes one of boot/net's helper scripts into the work directory. */
+    private static Path script(Path workDir, String name) throws IOException {
+        Path script = workDir.resolve(name);
+        try (var s = io.github.bootimage.boot.net.GuestNetwork.class.getResourceAsStream(name)) {
+            Files.write(script, s.readAllBytes());
+        }
+        return script;
     }
 
     /** The message for an image without a kernel: it names the packages to add. */

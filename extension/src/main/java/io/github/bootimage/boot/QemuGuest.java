@@ -203,6 +203,18 @@ final class QemuGuest implements RunningGuest {
         }
     }
 
+    /** QMP {@code set_link}: the guest's card {@code id} loses (or regains) its carrier. */
+    @Override
+    public synchronized void setLink(String id, boolean up) {
+        try (QemuMonitor qmp = QemuMonitor.connect(qmpSocket, MONITOR_TIMEOUT)) {
+            qmp.call("set_link", "{\"execute\":\"set_link\",\"arguments\":{\"name\":\"" + id + "\",\"up\":" + up + "}}",
+                    MONITOR_TIMEOUT);
+        } catch (IOException e) {
+            throw new io.github.bootimage.BootImageException("Could not set the link " + id + " of VM " + name + " "
+                    + (up ? "up" : "down") + " through qemu's monitor: " + e.getMessage(), e);
+        }
+    }
+
     @Override
     public String loginHint() {
         return sshPort > 0 ? "ssh -p " + sshPort + " root@127.0.0.1 (with the machine's key)"

@@ -46,6 +46,11 @@ public interface RunningGuest extends AutoCloseable {
         throw new UnsupportedOperationException("this backend does not forward ports itself");
     }
 
+    /** Sets the link of the guest's network card {@code id} up or down (qemu's {@code set_link}). */
+    default void setLink(String id, boolean up) {
+        throw new UnsupportedOperationException("this backend has no network cards of its own");
+    }
+
     /** Stops the guest; nothing of it remains afterwards. Idempotent. */
     @Override
     void close();

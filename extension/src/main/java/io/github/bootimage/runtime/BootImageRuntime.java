@@ -408,6 +408,10 @@ public final class BootImageRuntime implements AutoCloseable {
             commands = transport == Transport.SSH
                     ? SshTransport.connect(name, hostSshPort, keys, console, guest::isAlive, bootTimeout)
                     : console;
+            if (net != null) {
+                CommandTransport ready = commands;
+                net.ready(r -> ready.exec(r, settings.commandTimeout()));
+            }
         } catch (RuntimeException e) {
             try {
                 if (console != null) {

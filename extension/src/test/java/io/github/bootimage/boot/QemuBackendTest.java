@@ -103,6 +103,57 @@ class QemuBackendTest {
     }
 
     @Test
+    void aVmOnANamedNetworkGetsASecondCardOnItsTapAndItsHostName() throws IOException {
+        Image img = image(true);
+        Path work = tmp.resolve("work");
+        var net = new io.github.bootimage.boot.net.GuestNetwork() {
+            @Override
+            public io.github.bootimage.boot.net.NetworkRequest request() {
+                return new io.github.bootimage.boot.net.NetworkRequest("lan", "server", null, null);
+            }
+
+            @Override
+            public String hostname() {
+                return "server";
+            }
+
+            @Override
+            public QemuLink qemuLink() {
+                return new QemuLink("/run/netns/bi-n-1", "m2", "52:54:00:e7:00:02", "bi-lan");
+            }
+
+            @Override
+            public int hostPort(int guestPort) {
+                return 0;
+            }
+
+            @Override
+            public void setLinksDown(boolean down) {
+            }
+
+            @Override
+            public java.util.Map<String, String> addresses() {
+                return java.util.Map.of();
+            }
+
+            @Override
+            public List<String> reaperLines() {
+                return List.of();
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        List<String> cmd = backend(tmp, "off").command(img, new GuestOptions("bi-x", work, 0, null,
+                Duration.ofSeconds(5), null, net), "tcg", work.resolve("o"), work.resolve("q"));
+        String line = String.join(" ", cmd);
+        assertTrue(line.contains("user,model=virtio-net-pci,restrict=on"), line);
+        assertTrue(line.contains("-netdev tap,id=bi-lan,fd=@TAPFD@ -device virtio-net-pci,netdev=bi-lan,mac=52:54:00:e7:00:02"), line);
+        assertTrue(cmd.get(cmd.indexOf("-append") + 1).contains(" systemd.hostname=server"), line);
+    }
+
+    @Test
     void commandLineBootsTheImageKernelOverAnOverlayWithSerialConsoleAndForwardedPort() throws IOException {
         Image img = image(true);
         Path work = tmp.resolve("work");

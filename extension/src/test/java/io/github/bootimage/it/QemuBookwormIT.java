@@ -14,8 +14,12 @@ import io.github.bootimage.ExecResult;
 import io.github.bootimage.Machine;
 import io.github.bootimage.Transport;
 
-/** One bookworm VM for the class (TCG boots take 15-25 s): the Machine API over the serial console. */
-@BootImage(distro = "debian", release = "bookworm", boot = Boot.QEMU, transport = Transport.CONSOLE)
+/**
+ * One bookworm VM for the class (TCG boots take 15-25 s): the Machine API over the serial console. It is on
+ * the host's network ({@code network = "host"}: qemu's user network without {@code restrict=on}), so it
+ * reaches a server on the host's loopback through its gateway, which an isolated VM cannot (QemuNetworkIT).
+ */
+@BootImage(distro = "debian", release = "bookworm", boot = Boot.QEMU, transport = Transport.CONSOLE, network = "host")
 @org.junit.jupiter.api.parallel.Execution(org.junit.jupiter.api.parallel.ExecutionMode.SAME_THREAD) // the CPU-heavy lane (extension/pom.xml)
 class QemuBookwormIT {
 
@@ -53,6 +57,24 @@ class QemuBookwormIT {
         assertTrue(accel.equals("tcg") || accel.equals("kvm"), accel);
         if (accel.equals("tcg")) {
             assertTrue(machine.succeed("cat", "/proc/cpuinfo").contains("QEMU"), "TCG emulates a QEMU CPU");
+        }
+    }
+
+    @Test
+    void onTheHostsNetworkItReachesTheHostsLoopbackThroughItsGateway(Machine machine) throws Exception {
+        assertEquals("host", machine.info().network());
+        try (java.net.ServerSocket host = new java.net.ServerSocket(0, 5, java.net.InetAddress.getLoopbackAddress())) {
+            var accepted = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try (java.net.Socket s = host.accept()) {
+                    s.getOutputStream().write("hello from the host\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                    return true;
+                } catch (java.io.IOException e) {
+                    return false;
+                }
+            });
+            assertEquals("hello from the host\n", machine.succeed("timeout", "20", "bash", "-c",
+                    "exec 3<>/dev/tcp/10.0.2.2/" + host.getLocalPort() + "; head -n 1 <&3"));
+            assertTrue(accepted.get(5, java.util.concurrent.TimeUnit.SECONDS));
         }
     }
 

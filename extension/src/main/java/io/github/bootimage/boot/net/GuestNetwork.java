@@ -28,6 +28,25 @@ public interface GuestNetwork extends AutoCloseable {
         return null;
     }
 
+    /** A virtual machine's card on a named network, or null. */
+    default QemuLink qemuLink() {
+        return null;
+    }
+
+    /**
+     * A VM's card on a named network: qemu opens the tap {@code tap} in the namespace {@code netnsPath}
+     * (through {@code tapfd.py}); the card's MAC and qemu's id of it ({@code -netdev}, {@code set_link}).
+     */
+    record QemuLink(String netnsPath, String tap, String mac, String id) {
+    }
+
+    /**
+     * Called once the guest answers commands, with a way to run them (a VM on a named network sets its
+     * address and /etc/hosts so); an exception fails the boot.
+     */
+    default void ready(java.util.function.Function<io.github.bootimage.ExecRequest, io.github.bootimage.ExecResult> exec) {
+    }
+
     /** Called once the guest runs (qemu publishes ports through its monitor). */
     default void started(RunningGuest guest) {
     }

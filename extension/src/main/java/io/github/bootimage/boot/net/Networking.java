@@ -24,17 +24,23 @@ public final class Networking {
      */
     public static GuestNetwork create(Boot boot, NetworkRequest request, String machine, Path workDir, Path runtimeDir,
                                       ProcessRunner runner, Reaper reaper) {
+        return create(boot, request, machine, workDir, runtimeDir, runner, reaper,
+                io.github.bootimage.boot.HostCapabilities.euid());
+    }
+
+    static GuestNetwork create(Boot boot, NetworkRequest request, String machine, Path workDir, Path runtimeDir,
+                               ProcessRunner runner, Reaper reaper, int uid) {
         NetworkRequest r = request == null ? NetworkRequest.DEFAULT : request;
         String problem = HostNames.networkProblem(r.network());
         if (problem != null) {
             throw new MachineLaunchException("Cannot boot " + r.describe(machine) + ": " + problem);
         }
         if (r.named()) {
-            if (boot != Boot.NSPAWN) {
+            if (boot == Boot.QEMU && uid != 0) {
                 throw new MachineLaunchException("Cannot boot " + r.describe(machine) + " on network '" + r.network()
-                        + "': a qemu virtual machine cannot join a named network yet (only systemd-nspawn containers"
-                        + " can). Use boot = Boot.NSPAWN for the machines of '" + r.network() + "', or leave network"
-                        + " empty and reach the VM through machine.hostPort(port).");
+                        + "': a named network is a bridge in a network namespace of its own, which only root can make,"
+                        + " and this JVM runs as uid " + uid + ". Run the"
+                        + " tests as root, or leave network empty and reach the VM through machine.hostPort(port).");
             }
             if (r.hostname() == null || r.hostname().isEmpty()) {
                 throw new MachineLaunchException("Cannot boot " + r.describe(machine) + " on network '" + r.network()
@@ -49,7 +55,7 @@ public final class Networking {
         if (boot == Boot.NSPAWN) {
             return NspawnNetwork.create(r, machine, workDir, runtimeDir, runner, reaper);
         }
-        return new QemuNetwork(r, machine);
+        return QemuNetwork.create(r, machine, runtimeDir, runner, reaper);
     }
 
     /** Checks a guest port given to {@code hostPort}. */

@@ -38,6 +38,8 @@ final class VirtualNetwork implements AutoCloseable {
     private final Reaper reaper;
     private final Map<String, Integer> hostNumbers = new HashMap<>();
     private final Map<String, String> members = new HashMap<>();
+    private final List<HostsWatcher> watchers = new java.util.ArrayList<>();
+    private long hostsVersion;
     private boolean created;
     private boolean closed;
 
@@ -95,49 +97,129 @@ final class VirtualNetwork implements AutoCloseable {
      * Joins a machine's namespace: a link named after the network in the machine, its address, and
      * its line in the hosts file.
      *
-     * @return the machine's address on this network
+     * @return the machine's place on this network
      */
-    synchronized Member join(String machine, String hostname, String machineNetns, String who) {
-        String holder = members.get(hostname);
-        if (holder != null) {
-            throw new MachineLaunchException("Host name '" + hostname + "' is taken twice on network '" + name + "': by "
-                    + holder + " and by " + who + ". Give one of them a name of its own: @BootImage(network = \"" + name
-                    + "\", hostname = \"" + hostname + "2\").");
-        }
-        create();
-        Integer n = hostNumbers.get(hostname);
-        boolean fresh = n == null;
-        if (fresh) {
-            n = hostNumbers.size() + 2;
-            if (n > 254) {
-                throw new MachineLaunchException("Network '" + name + "' is full (253 host names); " + who + " cannot join it.");
+    Member join(String machine, String hostname, String machineNetns, String who) {
+        return join(hostname, who, machineNetns);
+    }
+
+    /**
+     * Joins a virtual machine: a tap device on the bridge (its qemu opens it, see {@code tapfd.py}); the
+     * guest's address is set over its agent once it runs ({@link QemuNetwork}), and its /etc/hosts is
+     * written then and each time a machine joins ({@link #watchHosts}).
+     */
+    Member joinTap(String hostname, String who) {
+        return join(hostname, who, null);
+    }
+
+    private Member join(String hostname, String who, String machineNetns) {
+        Member m;
+        List<HostsWatcher> watchers;
+        String hosts;
+        long version;
+        synchronized (this) {
+            String holder = members.get(hostname);
+            if (holder != null) {
+                throw new MachineLaunchException("Host name '" + hostname + "' is taken twice on network '" + name + "': by "
+                        + holder + " and by " + who + ". Give one of them a name of its own: @BootImage(network = \"" + name
+                        + "\", hostname = \"" + hostname + "2\").");
             }
+            create();
+            Integer n = hostNumbers.get(hostname);
+            boolean fresh = n == null;
+            if (fresh) {
+                n = hostNumbers.size() + 2;
+                if (n > 254) {
+                    throw new MachineLaunchException("Network '" + name + "' is full (253 host names); " + who + " cannot join it.");
+                }
+            }
+            String address = "10.231." + subnet + "." + n;
+            String port = "m" + n;
+            if (machineNetns != null) {
+                ip.run("link " + who + " to network '" + name + "'", "-n", machineNetns, "link", "add", name, "type", "veth",
+                        "peer", "name", port, "netns", netns);
+                ip.run("plug " + who + " into network '" + name + "'", "-n", netns, "link", "set", port, "master", "br0", "up");
+                ip.run("give " + who + " its address on network '" + name + "'", "-n", machineNetns, "addr", "add",
+                        address + "/24", "dev", name);
+                ip.run("bring up the link of " + who + " on network '" + name + "'", "-n", machineNetns, "link", "set", name, "up");
+            } else {
+                ip.run("make the tap of " + who + " on network '" + name + "'", "-n", netns, "tuntap", "add", "dev", port,
+                        "mode", "tap");
+                ip.run("plug " + who + " into network '" + name + "'", "-n", netns, "link", "set", port, "master", "br0", "up");
+            }
+            if (fresh) {
+                try {
+                    // One small append, in place: the file is bound into running members, so it keeps its inode.
+                    Files.writeString(hostsFile(), address + "\t" + hostname + "\n", StandardCharsets.UTF_8,
+                            StandardOpenOption.APPEND);
+                } catch (IOException e) {
+                    throw new MachineLaunchException("Could not add " + hostname + " to the hosts file of network '" + name
+                            + "': " + e.getMessage(), e);
+                }
+                hostNumbers.put(hostname, n);
+            }
+            members.put(hostname, who);
+            m = new Member(this, hostname, address, port, String.format("52:54:00:e7:%02x:%02x", subnet, n));
+            watchers = fresh ? List.copyOf(this.watchers) : List.of();
+            version = ++hostsVersion;
+            hosts = watchers.isEmpty() ? null : readHosts();
         }
-        String address = "10.231." + subnet + "." + n;
-        String port = "m" + n;
-        ip.run("link " + who + " to network '" + name + "'", "-n", machineNetns, "link", "add", name, "type", "veth",
-                "peer", "name", port, "netns", netns);
-        ip.run("plug " + who + " into network '" + name + "'", "-n", netns, "link", "set", port, "master", "br0", "up");
-        ip.run("give " + who + " its address on network '" + name + "'", "-n", machineNetns, "addr", "add",
-                address + "/24", "dev", name);
-        ip.run("bring up the link of " + who + " on network '" + name + "'", "-n", machineNetns, "link", "set", name, "up");
-        if (fresh) {
+        // Members in virtual machines learn the new name over their agents (outside the lock: a guest may be slow).
+        for (HostsWatcher w : watchers) {
+            w.write(version, hosts);
+        }
+        return m;
+    }
+
+    /**
+     * A virtual machine's /etc/hosts, kept up to date: written now with every member known, and again
+     * each time a machine joins, until {@link #leave}. (A container's is the hosts file itself, bound.)
+     */
+    void watchHosts(Member m, HostsWatcher w) {
+        long version;
+        String hosts;
+        synchronized (this) {
+            watchers.add(w);
+            m.watcher = w;
+            version = hostsVersion;
+            hosts = readHosts();
+        }
+        w.write(version, hosts);
+    }
+
+    private String readHosts() {
+        try {
+            return Files.readString(hostsFile(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new MachineLaunchException("Could not read the hosts file of network '" + name + "': " + e.getMessage(), e);
+        }
+    }
+
+    /** Writes a virtual machine's /etc/hosts; a write older than one done already is skipped. */
+    abstract static class HostsWatcher {
+        private long written = -1;
+
+        final synchronized void write(long version, String hosts) {
+            if (version <= written) {
+                return;
+            }
+            written = version;
             try {
-                // One small append, in place: the file is bound into running members, so it keeps its inode.
-                Files.writeString(hostsFile(), address + "\t" + hostname + "\n", StandardCharsets.UTF_8,
-                        StandardOpenOption.APPEND);
-            } catch (IOException e) {
-                throw new MachineLaunchException("Could not add " + hostname + " to the hosts file of network '" + name
-                        + "': " + e.getMessage(), e);
+                writeHosts(hosts);
+            } catch (RuntimeException e) {
+                System.getLogger(VirtualNetwork.class.getName()).log(System.Logger.Level.WARNING,
+                        "Could not update /etc/hosts of a machine: " + e.getMessage());
             }
-            hostNumbers.put(hostname, n);
         }
-        members.put(hostname, who);
-        return new Member(this, hostname, address, port);
+
+        abstract void writeHosts(String hosts);
     }
 
     synchronized void leave(Member m) {
         members.remove(m.hostname());
+        if (m.watcher != null) {
+            watchers.remove(m.watcher);
+        }
         if (created && !closed) {
             ip.quietly("unplug " + m.hostname() + " from network '" + name + "'", "-n", netns, "link", "del", m.port());
         }
@@ -164,7 +246,44 @@ final class VirtualNetwork implements AutoCloseable {
         }
     }
 
-    /** A machine's place on the network. */
-    record Member(VirtualNetwork network, String hostname, String address, String port) {
+    /**
+     * A machine's place on the network: its host name, address, its port on the bridge (a veth's peer or a
+     * tap) and, for a virtual machine, the MAC address of its network card.
+     */
+    static final class Member {
+        private final VirtualNetwork network;
+        private final String hostname;
+        private final String address;
+        private final String port;
+        private final String mac;
+        private HostsWatcher watcher;
+
+        Member(VirtualNetwork network, String hostname, String address, String port, String mac) {
+            this.network = network;
+            this.hostname = hostname;
+            this.address = address;
+            this.port = port;
+            this.mac = mac;
+        }
+
+        VirtualNetwork network() {
+            return network;
+        }
+
+        String hostname() {
+            return hostname;
+        }
+
+        String address() {
+            return address;
+        }
+
+        String port() {
+            return port;
+        }
+
+        String mac() {
+            return mac;
+        }
     }
 }

@@ -85,14 +85,73 @@ class NetworksTest {
     }
 
     @Test
-    void aVirtualMachineCannotJoinANamedNetworkAndIsToldWhatToDo() throws IOException {
+    void aVirtualMachineOnANamedNetworkNeedsRootAndIsToldWhatToDo() throws IOException {
         NetworkRequest r = new NetworkRequest("lan", "server", "field [LanIT.server]", new NetworkScope("t"));
         MachineLaunchException e = assertThrows(MachineLaunchException.class,
-                () -> Networking.create(Boot.QEMU, r, "bi-debian-9", tmp, tmp, fakeIp(), null));
-        assertEquals("Cannot boot field [LanIT.server] (machine bi-debian-9) on network 'lan': a qemu virtual machine"
-                + " cannot join a named network yet (only systemd-nspawn containers can). Use boot = Boot.NSPAWN for"
-                + " the machines of 'lan', or leave network empty and reach the VM through machine.hostPort(port).",
+                () -> Networking.create(Boot.QEMU, r, "bi-debian-9", tmp, tmp, fakeIp(), null, 1000));
+        assertEquals("Cannot boot field [LanIT.server] (machine bi-debian-9) on network 'lan': a named network is a"
+                + " bridge in a network namespace of its own, which only root can make, and this JVM runs as uid 1000."
+                + " Run the tests as root, or leave network empty and reach the VM through machine.hostPort(port).",
                 e.getMessage());
+    }
+
+    @Test
+    void aVirtualMachineJoinsThroughATapOnTheBridgeAndLearnsEveryNameThatJoinsAfterIt() throws IOException {
+        ProcessRunner ip = fakeIp();
+        NetworkScope scope = new NetworkScope("NetworksTest");
+        NetworkRequest r = new NetworkRequest("lan", "vm", "field [LanIT.vm]", scope);
+        GuestNetwork vm = Networking.create(Boot.QEMU, r, "bi-debian-1", tmp, tmp, ip, null, 0);
+        VirtualNetwork lan = scope.network("lan", tmp, ip, null);
+        GuestNetwork.QemuLink link = vm.qemuLink();
+        assertEquals(new GuestNetwork.QemuLink("/run/netns/" + lan.netns(), "m2", "52:54:00:e7:"
+                + link.mac().substring(12, 14) + ":02", "bi-lan"), link);
+        assertEquals("vm", vm.hostname());
+        assertEquals("lan", vm.addresses().keySet().iterator().next());
+        // Once the guest answers: its address over the agent, then its /etc/hosts, now and on each join.
+        List<String> ran = new java.util.ArrayList<>();
+        List<String> hosts = new java.util.ArrayList<>();
+        vm.ready(req -> {
+            ran.add(String.join(" ", req.argv()));
+            if (req.stdin().length > 0) {
+                hosts.add(new String(req.stdin(), java.nio.charset.StandardCharsets.UTF_8));
+            }
+            return io.github.bootimage.ExecResult.of(0, new byte[0], new byte[0], java.time.Duration.ZERO);
+        });
+        assertTrue(ran.get(0).contains("MACAddress=" + link.mac()), ran.get(0));
+        assertTrue(ran.get(0).contains("Address=" + vm.addresses().get("lan") + "/24"), ran.get(0));
+        assertEquals(1, hosts.size());
+        assertTrue(hosts.get(0).endsWith(vm.addresses().get("lan") + "\tvm\n"), hosts.get(0));
+        VirtualNetwork.Member server = lan.join("bi-debian-2", "server", "bi-debian-2", "field [LanIT.server]");
+        assertEquals(2, hosts.size());
+        assertTrue(hosts.get(1).endsWith(server.address() + "\tserver\n"), hosts.get(1));
+        // Link faults: the tap on the bridge goes down and up.
+        vm.setLinksDown(true);
+        vm.setLinksDown(false);
+        vm.close();
+        lan.join("bi-debian-3", "backup", "bi-debian-3", "field [LanIT.backup]");
+        assertEquals(2, hosts.size(), "a machine that left hears of no more joins");
+        scope.close();
+        List<String> calls = Files.readAllLines(tmp.resolve("ip.log"));
+        assertTrue(calls.contains("-n " + lan.netns() + " tuntap add dev m2 mode tap"), calls::toString);
+        assertTrue(calls.contains("-n " + lan.netns() + " link set m2 master br0 up"), calls::toString);
+        assertTrue(calls.contains("-n " + lan.netns() + " link set m2 down"), calls::toString);
+        assertTrue(calls.contains("-n " + lan.netns() + " link del m2"), calls::toString);
+    }
+
+    @Test
+    void aVirtualMachineThatCannotTakeItsAddressFailsItsBootWithWhatTheGuestSaid() throws IOException {
+        ProcessRunner ip = fakeIp();
+        try (NetworkScope scope = new NetworkScope("NetworksTest")) {
+            GuestNetwork vm = Networking.create(Boot.QEMU, new NetworkRequest("lan", "vm", "field [LanIT.vm]", scope),
+                    "bi-debian-1", tmp, tmp, ip, null, 0);
+            MachineLaunchException e = assertThrows(MachineLaunchException.class, () -> vm.ready(req ->
+                    io.github.bootimage.ExecResult.of(3, new byte[0], "no network card with MAC x\n".getBytes(), java.time.Duration.ZERO)));
+            assertEquals("Cannot give field [LanIT.vm] (machine bi-debian-1) its address " + vm.addresses().get("lan")
+                    + " on network 'lan' (exit code 3): no network card with MAC x. A VM on a named network needs"
+                    + " systemd-networkd (networkctl) in its image, as every image bootimage builds for qemu has.",
+                    e.getMessage());
+            vm.close();
+        }
     }
 
     @Test
