@@ -114,12 +114,15 @@ while IFS=' ' read -r id t c i; do
   else
     set -- 4294967295 0 - 4294967295 0 -
   fi
-  printf '@@BI-BEGIN %s\n' "$id"
   if [ -n "$b" ]; then
+    printf '@@BI-BEGIN %s\n' "$id"
     [ -s "$o" ] && base64 -w 49152 "$o" | sed 's/^/O:/'
+    printf 'E:'; [ -s "$e" ] && base64 -w0 "$e"
+    printf '\n@@BI-END %s %s %s %s %s %s %s\n' "$id" "$rc" "$f" "$2" "$1" "$5" "$4"
   else
-    printf 'O:'; [ -s "$o" ] && base64 -w0 "$o"; printf '\n'
+    so= se=
+    [ "$2" != 0 ] && so=$(base64 -w0 "$o")
+    [ "$5" != 0 ] && se=$(base64 -w0 "$e")
+    printf '@@BI-BEGIN %s\nO:%s\nE:%s\n@@BI-END %s %s %s %s %s %s %s\n' "$id" "$so" "$se" "$id" "$rc" "$f" "$2" "$1" "$5" "$4"
   fi
-  printf 'E:'; [ -s "$e" ] && base64 -w0 "$e"
-  printf '\n@@BI-END %s %s %s %s %s %s %s\n' "$id" "$rc" "$f" "$2" "$1" "$5" "$4"
 done

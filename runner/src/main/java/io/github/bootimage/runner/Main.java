@@ -27,8 +27,12 @@ public final class Main implements Callable<Integer> {
     @Option(names = {"-v", "--verbose"}, scope = CommandLine.ScopeType.INHERIT,
             description = "Also print the extension's INFO log (backend choices, boot times).")
     void setVerbose(boolean verbose) {
+        Main.verbose = verbose;
         logLevel(verbose ? java.util.logging.Level.INFO : java.util.logging.Level.WARNING);
     }
+
+    /** Whether {@code -v} was given (the bench keeps library logging out of its table without it). */
+    private static volatile boolean verbose;
 
     private static void logLevel(java.util.logging.Level level) {
         java.util.logging.Logger root = java.util.logging.Logger.getLogger("");
@@ -81,6 +85,11 @@ public final class Main implements Callable<Integer> {
         @Override
         public Integer call() throws Exception {
             Set<String> sel = new HashSet<>(only);
+            if (!verbose) {
+                // The table and the progress lines only: library warnings (a slow VM stop, a registry's notes) need -v.
+                logLevel(java.util.logging.Level.OFF);
+                System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "off");
+            }
             try (BootImageRuntime f = BootImageRuntime.forHost(Settings.fromSystemProperties())) {
                 List<BenchRow> rows = Bench.run(new BenchContext(f, iterations, System.err), sel);
                 Bench.report(rows, System.out, json);

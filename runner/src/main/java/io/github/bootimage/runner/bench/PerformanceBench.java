@@ -60,7 +60,7 @@ public final class PerformanceBench implements BenchSection {
             cache.resolve(other);
             double warm = Stats.since(t) / 1000;
 
-            Path tree = Files.createTempDirectory("bootimage-bench-tree");
+            Path tree = extraTree(root);
             Files.createDirectories(tree.resolve("etc"));
             Files.writeString(tree.resolve("etc/bench-marker"), Long.toString(System.nanoTime()));
             ImageSpec changed = base.withExtraTrees(tree.getParent(), tree.getFileName().toString());
@@ -90,6 +90,11 @@ public final class PerformanceBench implements BenchSection {
         } finally {
             ImageCache.deleteTree(root);
         }
+    }
+
+    /** The extra tree of the incremental build: inside the bench's cache root, so its removal takes it along. */
+    static Path extraTree(Path root) throws java.io.IOException {
+        return Files.createDirectories(root.resolve("bench-tree"));
     }
 
     private void parallelBoots(BenchContext ctx, List<BenchRow> rows) throws Exception {
