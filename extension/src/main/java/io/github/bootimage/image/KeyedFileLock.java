@@ -15,7 +15,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * file locks belong to the whole JVM, so two threads cannot both hold one), then the file lock itself.
  * The image cache locks an entry's build with it, the builder a release's package cache.
  */
-public final class KeyedFileLock implements AutoCloseable {
+final class KeyedFileLock implements AutoCloseable {
     /** JVM-wide like the file locks it guards: one entry per lock file. */
     private static final ConcurrentMap<Path, ReentrantLock> LOCAL = new ConcurrentHashMap<>();
 

@@ -18,7 +18,7 @@ import java.util.Objects;
  * a hard link to the base's file. Directory images are booted read-only under an overlay
  * ({@code systemd-nspawn --volatile=overlay}), so neither copy is ever written through the link.
  */
-public final class SharedFiles {
+final class SharedFiles {
     private SharedFiles() {
     }
 
