@@ -22,10 +22,15 @@ public final class NetworkScope implements AutoCloseable {
 
     /** The network of this name in this scope, made on first use. */
     synchronized VirtualNetwork network(String name, Path runtimeDir, ProcessRunner runner, Reaper reaper) {
+        checkOpen();
+        return networks.computeIfAbsent(name, n -> new VirtualNetwork(n, runtimeDir, runner, reaper));
+    }
+
+    /** @throws IllegalStateException when this scope was closed (its class or matrix invocation ended) */
+    public synchronized void checkOpen() {
         if (closed) {
             throw new IllegalStateException("The networks of " + label + " were closed");
         }
-        return networks.computeIfAbsent(name, n -> new VirtualNetwork(n, runtimeDir, runner, reaper));
     }
 
     @Override
