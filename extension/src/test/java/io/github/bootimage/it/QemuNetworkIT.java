@@ -29,8 +29,8 @@ import io.github.bootimage.Transport;
  * to the host's loopback through the slirp gateway), and {@code hostPort} publishes a guest port through a
  * hostfwd rule added at run time. The VM is also on the named network "lan" with a container: each reaches
  * the other by name (the container joined after the VM booted, so the VM learnt its name over its agent),
- * and link faults of the VM make the container time out, then succeed. A VM with a VM takes the same path
- * (a tap on the network's bridge).
+ * and link faults of the VM make the container time out, then succeed. A second VM on the same network
+ * reaches the first by name (a VM with a VM: both taps on the network's bridge).
  */
 @org.junit.jupiter.api.parallel.Execution(org.junit.jupiter.api.parallel.ExecutionMode.SAME_THREAD) // the CPU-heavy lane (extension/pom.xml)
 class QemuNetworkIT {
@@ -45,6 +45,9 @@ class QemuNetworkIT {
     @BootImage(distro = "debian", release = "bookworm", packages = "busybox", boot = Boot.NSPAWN,
             transport = Transport.CONSOLE, network = "lan")
     static Machine web;
+
+    @BootImage(distro = "debian", release = "bookworm", boot = Boot.QEMU, transport = Transport.CONSOLE, network = "lan")
+    static Machine peer;
 
     @BeforeAll
     static void servers() {
@@ -92,6 +95,15 @@ class QemuNetworkIT {
         String page = vm.succeed("timeout", "20", "bash", "-c", "exec 3<>/dev/tcp/web/" + WEB
                 + "; printf 'GET / HTTP/1.0\\r\\n\\r\\n' >&3; cat <&3");
         assertTrue(page.endsWith("hello from web\n"), page);
+    }
+
+    @Test
+    void aSecondVmReachesTheFirstByNameAndTheFirstSeesTheSecond() {
+        assertEquals("ping\n", peer.succeed("timeout", "20", "bash", "-c",
+                "exec 3<>/dev/tcp/vm/" + PORT + "; echo ping >&3; head -n 1 <&3"));
+        String address = peer.info().addresses().get("lan");
+        assertNotEquals(vm.info().addresses().get("lan"), address);
+        assertTrue(vm.succeed("getent", "hosts", "peer").startsWith(address + " "));
     }
 
     @Test
