@@ -54,6 +54,19 @@ public final class QemuBackend implements BootBackend {
     private final String kvmPolicy;
     private final KvmSupport kvm;
     private final long powerOffMillis;
+    private final Sizing sizing;
+
+    /**
+     * A VM's size and extra kernel arguments (bootimage.qemu.memory, .cpus, .kernelArgs).
+     *
+     * @param memory     qemu's {@code -m}: MiB, or a number with a suffix M or G
+     * @param cpus       qemu's {@code -smp}
+     * @param kernelArgs appended to the kernel command line, after bootimage's own (empty for none)
+     */
+    public record Sizing(String memory, int cpus, String kernelArgs) {
+        /** Today's VM: 1024 MiB, 2 CPUs, no extra kernel arguments. */
+        public static final Sizing DEFAULT = new Sizing("1024", 2, "");
+    }
 
     /** A backend with a KVM verdict of its own (of /dev/kvm) and a 20 s bound on a clean power-off. */
     public QemuBackend(HostTools tools, ProcessRunner runner, String kvmPolicy) {
@@ -61,6 +74,11 @@ public final class QemuBackend implements BootBackend {
     }
 
     public QemuBackend(HostTools tools, ProcessRunner runner, String kvmPolicy, KvmSupport kvm, long powerOffMillis) {
+        this(tools, runner, kvmPolicy, kvm, powerOffMillis, Sizing.DEFAULT);
+    }
+
+    public QemuBackend(HostTools tools, ProcessRunner runner, String kvmPolicy, KvmSupport kvm, long powerOffMillis, Sizing sizing) {
+        this.sizing = sizing;
         this.tools = tools;
         this.runner = runner;
         this.kvmPolicy = KvmSupport.policy(kvmPolicy);
@@ -90,7 +108,7 @@ public final class QemuBackend implements BootBackend {
         if (accelerator.equals("kvm")) {
             cmd.addAll(List.of("-cpu", "host"));
         }
-        cmd.addAll(List.of("-m", "1024", "-smp", "2", "-nodefaults", "-no-user-config", "-display", "none",
+        cmd.addAll(List.of("-m", sizing.memory(), "-smp", Integer.toString(sizing.cpus()), "-nodefaults", "-no-user-config", "-display", "none",
                 "-monitor", "none", "-chardev", "stdio,id=console,signal=off", "-serial", "chardev:console",
                 "-qmp", "unix:" + qmpSocket + ",server=on,wait=off",
                 "-kernel", image.kernel().orElseThrow().toString()));
@@ -99,6 +117,9 @@ public final class QemuBackend implements BootBackend {
         var link = o.network() == null ? null : o.network().qemuLink();
         if (link != null && o.network().hostname() != null) {
             append.append(" systemd.hostname=").append(o.network().hostname());
+        }
+        if (!sizing.kernelArgs().isBlank()) {
+            append.append(' ').append(sizing.kernelArgs().strip());
         }
         if (o.authorizedKey() != null) {
             append.append(" \"systemd.set_credential=ssh.authorized_keys.root:").append(o.authorizedKey().strip()).append('"');

@@ -119,7 +119,8 @@ public final class BootImageRuntime implements AutoCloseable {
                         new MirrorCheck(Duration.ofSeconds(5)), RegistryCache.fromSettings(settings),
                         settings.cacheMaxAge().orElse(null), settings.buildLayers(), settings.buildParallelism()))
                 .backend(new NspawnBackend(tools, 15_000))
-                .backend(new QemuBackend(tools, runner, settings.kvm(), kvm, 20_000))
+                .backend(new QemuBackend(tools, runner, settings.kvm(), kvm, 20_000,
+                        new QemuBackend.Sizing(settings.qemuMemory(), settings.qemuCpus(), settings.qemuKernelArgs())))
                 .build();
     }
 

@@ -134,6 +134,37 @@ public final class Settings {
         return v.equals("auto");
     }
 
+    /** bootimage.qemu.memory: a VM's memory, qemu's {@code -m} (MiB, or with a suffix M or G); 1024 by default. */
+    public String qemuMemory() {
+        String v = get("qemu.memory").orElse("1024").strip();
+        if (!v.matches("[1-9][0-9]*[MmGg]?")) {
+            throw bad("qemu.memory", v, "a size in MiB such as 2048, or with a suffix M or G such as 2G");
+        }
+        return v.toUpperCase(Locale.ROOT);
+    }
+
+    /** bootimage.qemu.cpus: a VM's CPU count, qemu's {@code -smp}; 2 by default. */
+    public int qemuCpus() {
+        String v = get("qemu.cpus").orElse("2").strip();
+        if (!v.matches("[1-9][0-9]{0,2}")) {
+            throw bad("qemu.cpus", v, "a whole number from 1 to 999, such as 4");
+        }
+        return Integer.parseInt(v);
+    }
+
+    /**
+     * bootimage.qemu.kernelArgs: more kernel command-line arguments for every VM, after bootimage's own
+     * (a later argument wins, so {@code loglevel=7} overrides); empty by default.
+     */
+    public String qemuKernelArgs() {
+        String v = get("qemu.kernelArgs").orElse("").strip();
+        if (v.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
+            throw bad("qemu.kernelArgs", v.replaceAll("\\p{Cntrl}", "?"), "arguments on one line, separated by spaces,"
+                    + " without control characters");
+        }
+        return v;
+    }
+
     public boolean incremental() {
         return !get("incremental").orElse("true").equalsIgnoreCase("false");
     }

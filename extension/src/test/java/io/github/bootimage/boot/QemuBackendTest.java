@@ -179,6 +179,47 @@ class QemuBackendTest {
     }
 
     @Test
+    void memoryCpusAndKernelArgumentsComeFromTheSettingsWithTodaysDefaults() throws IOException {
+        Image img = image(true);
+        Path work = tmp.resolve("work");
+        List<String> dflt = backend(tmp, "off").command(img, options(0), "tcg", work.resolve("o"), work.resolve("q"));
+        assertEquals("1024", dflt.get(dflt.indexOf("-m") + 1));
+        assertEquals("2", dflt.get(dflt.indexOf("-smp") + 1));
+        assertEquals("root=PARTLABEL=root-x86-64 rw console=ttyS0 systemd.firstboot=off audit=0", dflt.get(dflt.indexOf("-append") + 1));
+
+        io.github.bootimage.runtime.Settings settings = new io.github.bootimage.runtime.Settings(k -> java.util.Optional.ofNullable(
+                java.util.Map.of("bootimage.qemu.memory", "2g", "bootimage.qemu.cpus", "4", "bootimage.qemu.kernelArgs", " quiet mitigations=off ").get(k)));
+        QemuBackend sized = new QemuBackend(new HostTools(tmp + ":/usr/bin:/bin"), new ProcessRunner(new HostTools("/usr/bin:/bin")), "off",
+                new KvmSupport(tmp.resolve("no-kvm")), 500,
+                new QemuBackend.Sizing(settings.qemuMemory(), settings.qemuCpus(), settings.qemuKernelArgs()));
+        List<String> cmd = sized.command(img, new GuestOptions("bi-x", work, 40022, "ssh-ed25519 AAAA k", Duration.ofSeconds(5)),
+                "tcg", work.resolve("o"), work.resolve("q"));
+        assertEquals("2G", cmd.get(cmd.indexOf("-m") + 1));
+        assertEquals("4", cmd.get(cmd.indexOf("-smp") + 1));
+        assertEquals("root=PARTLABEL=root-x86-64 rw console=ttyS0 systemd.firstboot=off audit=0 quiet mitigations=off"
+                + " \"systemd.set_credential=ssh.authorized_keys.root:ssh-ed25519 AAAA k\"", cmd.get(cmd.indexOf("-append") + 1));
+    }
+
+    @Test
+    void badQemuSettingsNameTheKeyAndWhatToUse() {
+        for (String[] c : new String[][] {
+                {"qemu.memory", "lots", "bootimage.qemu.memory = 'lots' is not valid: use a size in MiB such as 2048, or with a suffix M or G such as 2G"},
+                {"qemu.memory", "0", "bootimage.qemu.memory = '0' is not valid"},
+                {"qemu.cpus", "0", "bootimage.qemu.cpus = '0' is not valid: use a whole number from 1 to 999, such as 4"},
+                {"qemu.cpus", "two", "bootimage.qemu.cpus = 'two' is not valid"},
+                {"qemu.kernelArgs", "quiet\nx", "bootimage.qemu.kernelArgs = 'quiet?x' is not valid: use arguments on one line"}}) {
+            io.github.bootimage.runtime.Settings s = new io.github.bootimage.runtime.Settings(
+                    k -> k.equals("bootimage." + c[0]) ? java.util.Optional.of(c[1]) : java.util.Optional.empty());
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> {
+                s.qemuMemory();
+                s.qemuCpus();
+                s.qemuKernelArgs();
+            });
+            assertTrue(e.getMessage().startsWith(c[2]), e.getMessage());
+        }
+    }
+
+    @Test
     void closeWithoutAnsweringMonitorKillsQemuAndRemovesTheWorkDirectory() throws Exception {
         Path bin = tmp.resolve("bin");
         Path args = tmp.resolve("qemu-img.args");
