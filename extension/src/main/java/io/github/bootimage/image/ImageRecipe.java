@@ -39,25 +39,10 @@ public interface ImageRecipe {
      */
     static ImageRecipe layered(MkosiConfig config, String baseKey) {
         String key = layeredKey(config.key(), baseKey);
-        return new ImageRecipe() {
+        return new ForwardingRecipe(of(config)) {
             @Override
             public String key() {
                 return key;
-            }
-
-            @Override
-            public void writeTo(Path dir) throws IOException {
-                config.writeTo(dir);
-            }
-
-            @Override
-            public List<String> mkosiArguments(Path configDir) {
-                return List.of("--directory", configDir.toString());
-            }
-
-            @Override
-            public String packageLayerKey(ImageSpec spec) {
-                return MkosiBuilder.packageLayerKey(spec);
             }
 
             @Override
@@ -77,28 +62,7 @@ public interface ImageRecipe {
 
     /** A base image's recipe: {@link #of(MkosiConfig)} without mkosi's incremental cache. */
     static ImageRecipe base(MkosiConfig config) {
-        ImageRecipe whole = of(config);
-        return new ImageRecipe() {
-            @Override
-            public String key() {
-                return whole.key();
-            }
-
-            @Override
-            public void writeTo(Path dir) throws IOException {
-                whole.writeTo(dir);
-            }
-
-            @Override
-            public List<String> mkosiArguments(Path configDir) {
-                return whole.mkosiArguments(configDir);
-            }
-
-            @Override
-            public String packageLayerKey(ImageSpec spec) {
-                return whole.packageLayerKey(spec);
-            }
-
+        return new ForwardingRecipe(of(config)) {
             @Override
             public boolean incremental() {
                 return false;
@@ -124,28 +88,12 @@ public interface ImageRecipe {
 
     /** This recipe built on the base image tree {@code base}. */
     default ImageRecipe onBase(Path base) {
-        ImageRecipe self = this;
-        return new ImageRecipe() {
-            @Override
-            public String key() {
-                return self.key();
-            }
-
-            @Override
-            public void writeTo(Path dir) throws IOException {
-                self.writeTo(dir);
-            }
-
+        return new ForwardingRecipe(this) {
             @Override
             public List<String> mkosiArguments(Path configDir) {
-                List<String> args = new java.util.ArrayList<>(self.mkosiArguments(configDir));
+                List<String> args = new java.util.ArrayList<>(super.mkosiArguments(configDir));
                 args.addAll(List.of("--base-tree", base.toString()));
                 return args;
-            }
-
-            @Override
-            public String packageLayerKey(ImageSpec spec) {
-                return self.packageLayerKey(spec);
             }
 
             @Override
