@@ -261,7 +261,8 @@ class RemoteCacheIT {
                 "the pulled image is the built one, file by file");
 
         // The pulled image boots like one built here.
-        Map<String, String> s = new HashMap<>(Map.of("bootimage.cache.dir", second.toString()));
+        // The runtime's cache must key the spec as the test's caches do (whole images, no base layer).
+        Map<String, String> s = new HashMap<>(Map.of("bootimage.cache.dir", second.toString(), "bootimage.build.layers", "false"));
         BootImageRuntime f = BootImageRuntime.forHost(new Settings(k -> Optional.ofNullable(s.get(k))));
         try (DefaultMachine m = f.boot(new MachineRequest(spec, Boot.NSPAWN, Transport.CONSOLE, null, "RemoteCacheIT"))) {
             assertEquals(Files.readString(tree.resolve("etc/bootimage-test-id")), m.succeed("cat", "/etc/bootimage-test-id"));
