@@ -151,7 +151,6 @@ public final class ImageCache {
      * release, mirror and repository file gets, and nothing of its own. Empty for a spec that is its own
      * base, and for images with a kernel (qemu's disk images are built whole).
      */
-
     public static Optional<ImageSpec> baseOf(ImageSpec spec) {
         if (spec.format() != ImageFormat.DIRECTORY || spec.kernel()) {
             return Optional.empty();

@@ -62,13 +62,13 @@ final class SharedFiles {
                 if (Objects.equals(mine.get("ino"), theirs.get("ino")) && Objects.equals(mine.get("dev"), theirs.get("dev"))) {
                     return FileVisitResult.CONTINUE; // already one file
                 }
-                if (Files.mismatch(file, other) != -1) {
-                    return FileVisitResult.CONTINUE;
-                }
-                // Only a file inside the base: a path through one of the base's symbolic links could lead anywhere.
+                // Only a file inside the base: a path through one of the base's symbolic links could lead anywhere (checked before any byte is read).
                 Path rel = image.relativize(file);
                 if (!other.getParent().toRealPath().equals(rel.getParent() == null ? realBase
                         : realBase.resolve(rel.getParent().toString()))) {
+                    return FileVisitResult.CONTINUE;
+                }
+                if (Files.mismatch(file, other) != -1) {
                     return FileVisitResult.CONTINUE;
                 }
                 Path tmp = file.resolveSibling(".bootimage-link-" + file.getFileName());
