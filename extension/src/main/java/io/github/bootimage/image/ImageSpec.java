@@ -59,6 +59,29 @@ public record ImageSpec(Distro distro, String release, List<String> packages, Im
         buildSources = List.copyOf(buildSources);
     }
 
+    /**
+     * Items in the order a pool of builders should take them: one of each distribution and release in turn
+     * (the first of each, then the second of each, ...), keeping their order within a release. Builds of one
+     * release take turns on its package cache and wait for its base image, so a pool given one release's
+     * images first would have every thread waiting on that release while another's could build.
+     */
+    public static <T> List<T> inTurnsByRelease(List<T> items, java.util.function.Function<T, ImageSpec> spec) {
+        java.util.Map<String, java.util.ArrayDeque<T>> byRelease = new java.util.LinkedHashMap<>();
+        for (T item : items) {
+            ImageSpec s = spec.apply(item);
+            byRelease.computeIfAbsent(s.distro().name() + ":" + s.release(), k -> new java.util.ArrayDeque<>()).add(item);
+        }
+        List<T> out = new ArrayList<>(items.size());
+        while (out.size() < items.size()) {
+            for (var queue : byRelease.values()) {
+                if (!queue.isEmpty()) {
+                    out.add(queue.poll());
+                }
+            }
+        }
+        return out;
+    }
+
     /** A spec for a distribution and release with no packages, trees or scripts. */
     public static ImageSpec of(String distro, String release) {
         Distro d = Distro.of(distro);

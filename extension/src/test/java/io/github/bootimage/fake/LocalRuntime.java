@@ -7,6 +7,7 @@ import io.github.bootimage.boot.HostCapabilities;
 import io.github.bootimage.image.ImageCache;
 import io.github.bootimage.image.MirrorCheck;
 import io.github.bootimage.image.MkosiVersion;
+import io.github.bootimage.image.RemoteCache;
 import io.github.bootimage.process.HostTools;
 import io.github.bootimage.process.ProcessRunner;
 import io.github.bootimage.runtime.BootImageRuntime;
@@ -15,7 +16,8 @@ import io.github.bootimage.runtime.Settings;
 /**
  * The unit tier's runtime ({@code bootimage.runtime=io.github.bootimage.fake.LocalRuntime}): the real
  * runtime, image cache and transports with {@link FakeImageBuilder} and {@link LocalShellBackend} for
- * both kinds of boot. Its images are under {@code bootimage.cache.dir}; its start and stop
+ * both kinds of boot, and bootimage.build.parallelism as the real runtime takes it (layers off: the
+ * fake builder's images are empty). Its images are under {@code bootimage.cache.dir}; its start and stop
  * events go to {@link #events(Path)} of that directory.
  */
 public final class LocalRuntime implements BootImageRuntime.Provider {
@@ -35,7 +37,8 @@ public final class LocalRuntime implements BootImageRuntime.Provider {
                 .runner(new ProcessRunner(tools))
                 // The host's runtime directory: the JVM's one reaper keeps its registry there.
                 .runtimeDir(Path.of(System.getProperty("java.io.tmpdir"), "bootimage-" + HostCapabilities.euid()))
-                .cache(() -> new ImageCache(cache, new MkosiVersion(24, "24.3"), new FakeImageBuilder(), MirrorCheck.none()))
+                .cache(() -> new ImageCache(cache, new MkosiVersion(24, "24.3"), new FakeImageBuilder(), MirrorCheck.none(),
+                        RemoteCache.NONE, null, false, settings.buildParallelism()))
                 .backend(Boot.NSPAWN, new LocalShellBackend(Boot.NSPAWN, events))
                 .backend(Boot.QEMU, new LocalShellBackend(Boot.QEMU, events))
                 .build();

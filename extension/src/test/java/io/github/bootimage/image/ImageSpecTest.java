@@ -113,4 +113,17 @@ class ImageSpecTest {
         assertTrue(ImageSpec.of("debian", "").withPackages("openssh-server").hasSshServer());
         assertTrue(!ImageSpec.of("debian", "").hasSshServer());
     }
+
+    @Test
+    void buildersTakeOneImageOfEachReleaseInTurnKeepingTheOrderWithinARelease() {
+        ImageSpec b1 = ImageSpec.of("debian", "bookworm").withPackages("jq");
+        ImageSpec b2 = ImageSpec.of("debian", "bookworm").withPackages("tree");
+        ImageSpec b3 = ImageSpec.of("debian", "bookworm").withPackages("busybox");
+        ImageSpec t1 = ImageSpec.of("debian", "trixie").withPackages("jq");
+        ImageSpec t2 = ImageSpec.of("debian", "trixie").withPackages("tree");
+        ImageSpec n1 = ImageSpec.of("ubuntu", "noble");
+        org.junit.jupiter.api.Assertions.assertEquals(java.util.List.of(b1, t1, n1, b2, t2, b3),
+                ImageSpec.inTurnsByRelease(java.util.List.of(b1, b2, b3, t1, t2, n1), s -> s));
+        org.junit.jupiter.api.Assertions.assertEquals(java.util.List.of(), ImageSpec.inTurnsByRelease(java.util.List.<ImageSpec>of(), s -> s));
+    }
 }

@@ -14,6 +14,7 @@ import org.junit.platform.launcher.core.LauncherFactory;
 import io.github.bootimage.Boot;
 import io.github.bootimage.BootImageException;
 import io.github.bootimage.Transport;
+import io.github.bootimage.image.ImageSpec;
 import io.github.bootimage.runtime.BootImageRuntime;
 import io.github.bootimage.runtime.MachineRequest;
 import picocli.CommandLine.Command;
@@ -90,14 +91,16 @@ final class BuildCommand implements Callable<Integer> {
         }
         // Independent images build at once, at most bootimage.build.parallelism of them (the image cache bounds
         // its builds the same way; builds of one release still take turns on the release's package cache).
-        int parallelism = Math.min(f.settings().buildParallelism(), requests.size());
+        // One of each release in turn, so that a pool never has all its threads waiting on one release.
+        List<MachineRequest> ordered = ImageSpec.inTurnsByRelease(new ArrayList<>(requests), MachineRequest::spec);
+        int parallelism = Math.min(f.settings().buildParallelism(), ordered.size());
         java.util.concurrent.atomic.AtomicInteger failures = new java.util.concurrent.atomic.AtomicInteger();
         java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(parallelism);
         try {
             List<java.util.concurrent.Future<?>> done = new ArrayList<>();
             int i = 0;
-            for (MachineRequest r : requests) {
-                String prefix = "[" + (++i) + "/" + requests.size() + "] ";
+            for (MachineRequest r : ordered) {
+                String prefix = "[" + (++i) + "/" + ordered.size() + "] ";
                 done.add(pool.submit(() -> {
                     try {
                         ImageRequests.build(f, r, prefix, System.out);

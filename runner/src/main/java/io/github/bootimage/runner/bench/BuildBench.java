@@ -20,7 +20,7 @@ import io.github.bootimage.image.RemoteCache;
 import io.github.bootimage.process.ProcessRunner;
 
 /**
- * Issue 15, points 1-3: the samples' bookworm directory images built into an empty cache with shared base
+ * Issue 15, points 1-3: the samples' Debian directory images (bookworm and trixie) built into an empty cache with shared base
  * layers and parallel builds off (bootimage.build.layers=false, bootimage.build.parallelism=1: one full mkosi
  * build per image, mkosi's incremental cache beside each) and then on, with the same warm package cache
  * (warmed first by one build of every package involved); the time and the cache's disk use (without the
@@ -30,13 +30,24 @@ import io.github.bootimage.process.ProcessRunner;
 public final class BuildBench implements BenchSection {
 
     /**
-     * The samples' bookworm directory images (ShellImageDebianTest, AcrossDistributionsTest's bookworm entry,
-     * OwnFilesTest and TwoMachinesTest's server without their trees and scripts, which change neither layer).
+     * The samples' Debian directory images: bookworm's (ShellImageDebianTest, AcrossDistributionsTest's
+     * bookworm entry, OwnFilesTest and TwoMachinesTest's server without their trees and scripts, which change
+     * neither layer) and trixie's (AcrossDistributionsTest's trixie entry, NamedNetworkTest's busybox
+     * machine). The samples' other images (Ubuntu's, Fedora's from a repository made by
+     * scripts/make-rpm-repo.sh, the qemu disk, the mkosi project) are left out: the bench builds each
+     * image twice and must stay short.
      */
     static final List<ImageSpec> SAMPLES = List.of(
             ImageSpec.of("debian", "bookworm").withPackages("bash", "coreutils", "util-linux", "systemd", "rpm"),
             ImageSpec.of("debian", "bookworm").withPackages("iproute", "debian:procps"),
-            ImageSpec.of("debian", "bookworm").withPackages("busybox"));
+            ImageSpec.of("debian", "bookworm").withPackages("busybox"),
+            ImageSpec.of("debian", "trixie").withPackages("iproute", "debian:procps"),
+            ImageSpec.of("debian", "trixie").withPackages("busybox"));
+
+    /** The releases of {@link #SAMPLES}, in order. */
+    static List<String> releases() {
+        return SAMPLES.stream().map(ImageSpec::release).distinct().toList();
+    }
 
     /** The image with two extra packages over the base. */
     static final ImageSpec TWO_EXTRA = ImageSpec.of("debian", "bookworm").withPackages("jq", "tree");
@@ -53,24 +64,28 @@ public final class BuildBench implements BenchSection {
         Path dir = Files.createTempDirectory(Path.of("/var/tmp"), "bootimage-bench-build");
         List<BenchRow> rows = new ArrayList<>();
         try {
-            // The warm package cache both runs share: one build with every package of the images.
+            // The warm package caches both runs share: one build per release with every package of its images.
             Path packages = Files.createDirectories(dir.resolve("packages"));
-            Path own = ctx.factory().settings().cacheDir().resolve("packages/debian-bookworm");
-            if (Files.isDirectory(own)) {
-                // A copy of the run's own package cache: the warm-up then downloads only what it lacks.
-                ProcessRunner.Result cp = ProcessRunner.onHostPath().run(List.of("cp", "-a", "--reflink=auto", own.toString(),
-                        packages.resolve("debian-bookworm").toString()), Duration.ofMinutes(10));
-                if (!cp.succeeded()) {
-                    throw new IllegalStateException("Could not copy the package cache " + own + ": " + cp.output());
+            for (String release : releases()) {
+                Path own = ctx.factory().settings().cacheDir().resolve("packages/debian-" + release);
+                if (Files.isDirectory(own)) {
+                    // A copy of the run's own package cache: the warm-up then downloads only what it lacks.
+                    ProcessRunner.Result cp = ProcessRunner.onHostPath().run(List.of("cp", "-a", "--reflink=auto", own.toString(),
+                            packages.resolve("debian-" + release).toString()), Duration.ofMinutes(10));
+                    if (!cp.succeeded()) {
+                        throw new IllegalStateException("Could not copy the package cache " + own + ": " + cp.output());
+                    }
                 }
+                Set<String> all = new LinkedHashSet<>();
+                SAMPLES.stream().filter(s -> s.release().equals(release)).forEach(s -> all.addAll(s.packages()));
+                if (release.equals(TWO_EXTRA.release())) {
+                    all.addAll(TWO_EXTRA.packages());
+                }
+                ctx.log().println("bench: warming the package cache of " + release + " (one build with " + all + ") ...");
+                Path warm = root(dir, "warm-" + release, packages);
+                cache(runner, v, warm, false, 1, false).resolve(ImageSpec.of("debian", release).withPackages(all.toArray(String[]::new)));
+                ImageCache.deleteTree(warm);
             }
-            Set<String> all = new LinkedHashSet<>();
-            SAMPLES.forEach(s -> all.addAll(s.packages()));
-            all.addAll(TWO_EXTRA.packages());
-            ctx.log().println("bench: warming the package cache (one build with " + all + ") ...");
-            Path warm = root(dir, "warm", packages);
-            cache(runner, v, warm, false, 1, false).resolve(ImageSpec.of("debian", "bookworm").withPackages(all.toArray(String[]::new)));
-            ImageCache.deleteTree(warm);
 
             ctx.log().println("bench: " + SAMPLES.size() + " images, layers and parallelism off ...");
             Path off = root(dir, "off", packages);
@@ -81,7 +96,7 @@ public final class BuildBench implements BenchSection {
             ImageCache layered = cache(runner, v, on, true, 2, true);
             double tOn = buildAll(layered, 2);
             long duOn = du(on);
-            rows.add(new BenchRow(name(), "build " + SAMPLES.size() + " sample images (bookworm), empty cache, layers+parallel",
+            rows.add(new BenchRow(name(), "build " + SAMPLES.size() + " sample images (bookworm, trixie), empty cache, layers+parallel",
                     tOn, "s", "layers off, parallelism 1", tOff, "<= 0.5x", tOn <= 0.5 * tOff));
             rows.add(new BenchRow(name(), "cache disk use after it (no package cache)", duOn / 1e6, "MB",
                     "layers off, parallelism 1", duOff / 1e6, "<= 0.4x", duOn <= 0.4 * duOff));
@@ -120,7 +135,7 @@ public final class BuildBench implements BenchSection {
         try {
             long t = System.nanoTime();
             List<Future<?>> all = new ArrayList<>();
-            for (ImageSpec s : SAMPLES) {
+            for (ImageSpec s : ImageSpec.inTurnsByRelease(SAMPLES, x -> x)) {
                 all.add(pool.submit(() -> cache.resolve(s)));
             }
             for (Future<?> f : all) {
