@@ -52,23 +52,10 @@ final class SshSessions {
      * MaxSessions (10 with OpenSSH), so a refusal is retried for up to two seconds.
      */
     static Session startSession(SSHClient c) throws IOException, InterruptedException {
-        return withRetry(c::startSession);
-    }
-
-    /** {@link #startSession} for a command: a session whose exec request waits for no reply. */
-    static SshExecChannel startExecSession(SSHClient c) throws IOException, InterruptedException {
-        return withRetry(() -> SshExecChannel.open(c));
-    }
-
-    private interface Opening<T> {
-        T open() throws IOException;
-    }
-
-    private static <T> T withRetry(Opening<T> opening) throws IOException, InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
         for (int attempt = 1; ; attempt++) {
             try {
-                return opening.open();
+                return c.startSession();
             } catch (net.schmizz.sshj.connection.channel.OpenFailException e) {
                 if (System.nanoTime() > deadline) {
                     throw e;

@@ -234,17 +234,17 @@ public final class SshTransport implements CommandTransport {
         acquire(request);
         try {
             SSHClient checked = client(request);
-            SshExecChannel opened;
+            Session opened;
             try {
-                opened = SshSessions.startExecSession(checked);
+                opened = SshSessions.startSession(checked);
             } catch (IllegalStateException | net.schmizz.sshj.transport.TransportException e) {
                 // The connection died between the liveness check and the open: forget it and reconnect once.
                 checked = reconnect(request, checked);
-                opened = SshSessions.startExecSession(checked);
+                opened = SshSessions.startSession(checked);
             }
             SSHClient c = checked;
-            try (SshExecChannel session = opened) {
-                Session.Command cmd = session.execNoReply(command);
+            try (Session session = opened) {
+                Session.Command cmd = session.exec(command);
                 // The calling thread reads stdout; one pump drains stderr (and feeds a big stdin), so at most
                 // one thread hand-off per command. A watchdog kills the command at its deadline, which ends the reads.
                 AtomicBoolean timedOut = new AtomicBoolean();
