@@ -227,12 +227,13 @@ public final class SshTransport implements CommandTransport {
     public ExecResult exec(ExecRequest request, Duration defaultTimeout) {
         Duration timeout = request.timeout() != null ? request.timeout() : defaultTimeout;
         String tag = tagPrefix + "-" + TAGS.incrementAndGet();
-        List<String> delete = toDelete();
-        String command = wrap(tag, ShellCommand.render(request), delete);
+        String rendered = ShellCommand.render(request);
         long start = System.nanoTime();
         boolean ran = false;
         acquire(request);
+        List<String> delete = toDelete();
         try {
+            String command = wrap(tag, rendered, delete);
             SSHClient checked = client(request);
             Session opened;
             try {
