@@ -5,7 +5,10 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -15,6 +18,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 
@@ -44,8 +48,8 @@ import io.github.bootimage.MachineLaunchException;
  * <p><b>A command returns when its own process exits</b>, as over the agent: a child it leaves running
  * would hold the session's pipes open (sshd ends a session only when they close), so the command's
  * output goes to files of its own in the guest ({@code /run}, else {@code $TMPDIR}) that
- * {@link #wrap} sends once it exits and then deletes; the child keeps running and writes into its own
- * deleted files.
+ * {@link #wrap} sends once it exits; the child keeps running and writes into its own files, which
+ * are deleted later, many commands' at a time.
  *
  * <pre>{@code
  * SshTransport ssh = SshTransport.connect("bi-debian-1", port, keys, console, guest::isAlive, Duration.ofSeconds(90));
@@ -61,6 +65,13 @@ public final class SshTransport implements CommandTransport {
     private static final DefaultConfig CONFIG = new DefaultConfig();
     /** Stdin up to this size is written by the calling thread (it fits in sshd's channel window). */
     private static final int INLINE_STDIN = 256 * 1024;
+    /**
+     * The window each channel offers sshd: all of a command's stderr fits while its stdout is read (sshd
+     * never waits for the host), so one thread reads both; the bytes are kept in memory as the result is.
+     */
+    static final long CHANNEL_WINDOW = Integer.MAX_VALUE;
+    /** Finished commands' output files are deleted this many at a time (and the rest when the transport closes). */
+    static final int DELETE_BATCH = 32;
     private static final ScheduledExecutorService WATCHDOG = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "bootimage-ssh-watchdog");
         t.setDaemon(true);
@@ -72,6 +83,9 @@ public final class SshTransport implements CommandTransport {
     private final ExecutorService pumps;
     private final Semaphore sessions = new Semaphore(MAX_SESSIONS, true);
     private final String tagPrefix = "bi" + Long.toHexString(System.nanoTime() & 0xffffffL);
+    /** Tags of finished commands whose output files are still to be deleted. */
+    private final Queue<String> finished = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger finishedCount = new AtomicInteger();
 
     /** The start of this connection's command tags (its output files are /run/bootimage-TAG.o and .e). */
     String tagPrefix() {
@@ -129,6 +143,7 @@ public final class SshTransport implements CommandTransport {
         try {
             c.connect(target.host(), target.port());
             c.getSocket().setTcpNoDelay(true);
+            c.getConnection().setWindowSize(CHANNEL_WINDOW);
             what = "authenticating as " + target.user() + " with the machine's key " + target.keys().privateKey();
             c.authPublickey(target.user(), c.loadKeys(target.keys().privateKey().toString()));
             return c;
@@ -212,10 +227,13 @@ public final class SshTransport implements CommandTransport {
     public ExecResult exec(ExecRequest request, Duration defaultTimeout) {
         Duration timeout = request.timeout() != null ? request.timeout() : defaultTimeout;
         String tag = tagPrefix + "-" + TAGS.incrementAndGet();
-        String command = wrap(tag, ShellCommand.render(request));
+        String rendered = ShellCommand.render(request);
         long start = System.nanoTime();
+        boolean ran = false;
         acquire(request);
+        List<String> delete = toDelete();
         try {
+            String command = wrap(tag, rendered, delete);
             SSHClient checked = client(request);
             Session opened;
             try {
@@ -237,7 +255,9 @@ public final class SshTransport implements CommandTransport {
                     closeQuietly(session);
                 }), timeout.toNanos(), TimeUnit.NANOSECONDS);
                 try {
-                    return run(request, session, cmd, timedOut, start, timeout);
+                    ExecResult r = run(request, session, cmd, timedOut, start, timeout);
+                    ran = true;
+                    return r;
                 } catch (IOException e) {
                     if (timedOut.get()) {
                         throw timeoutException(request, timeout);
@@ -258,43 +278,77 @@ public final class SshTransport implements CommandTransport {
             throw Failures.interrupted(target.machine(), "ssh", request.commandLine(), false);
         } finally {
             sessions.release();
+            finished(tag, ran ? List.of() : delete);
         }
+    }
+
+    /**
+     * The files of finished commands to delete with the next command, once {@value #DELETE_BATCH} have
+     * finished: one background {@code rm} for many commands, never on a command's own latency path.
+     */
+    private List<String> toDelete() {
+        if (finishedCount.get() < DELETE_BATCH) {
+            return List.of();
+        }
+        List<String> batch = new ArrayList<>();
+        String t;
+        while (batch.size() < 2 * DELETE_BATCH && (t = finished.poll()) != null) {
+            finishedCount.decrementAndGet();
+            batch.add(t);
+        }
+        return batch;
+    }
+
+    /** Notes a command's files for deletion, and gives back a batch its command did not get to delete. */
+    private void finished(String tag, List<String> notDeleted) {
+        for (String t : notDeleted) {
+            finished.add(t);
+            finishedCount.incrementAndGet();
+        }
+        finished.add(tag);
+        finishedCount.incrementAndGet();
     }
 
     /**
      * The shell line sshd runs for a command: it runs in a subshell with its output in files named by
      * its tag, and the line ends with the command's own exit status once the files are sent. The
      * shell's own note on a child killed by a signal ("Terminated") goes nowhere, as on the agent.
+     * Finished commands' files ({@code delete}: their tags) go in the background, {@value #DELETE_BATCH}
+     * or more commands at a time, so no command waits for an {@code rm}; the rest go when the transport closes.
      */
-    static String wrap(String tag, String command) {
-        return "export BOOTIMAGE_EXEC=" + tag + "; f=/run/bootimage-" + tag + "; [ -w /run ] || f=${TMPDIR:-/tmp}/bootimage-"
-                + tag + "; { ( " + command + " ) >\"$f.o\" 2>\"$f.e\"; r=$?; } 2>/dev/null; [ -s \"$f.o\" ] && cat \"$f.o\";"
-                + " [ -s \"$f.e\" ] && cat \"$f.e\" >&2; rm -f \"$f.o\" \"$f.e\"; exit $r";
+    static String wrap(String tag, String command, List<String> delete) {
+        StringBuilder b = new StringBuilder("export BOOTIMAGE_EXEC=").append(tag)
+                .append("; d=/run; [ -w /run ] || d=${TMPDIR:-/tmp}; f=$d/bootimage-").append(tag)
+                .append("; { ( ").append(command).append(" ) >\"$f.o\" 2>\"$f.e\"; r=$?; } 2>/dev/null;")
+                .append(" [ -s \"$f.o\" ] && cat \"$f.o\"; [ -s \"$f.e\" ] && cat \"$f.e\" >&2;");
+        if (!delete.isEmpty()) {
+            // Earlier commands' files, in the background with no descriptor of the session: not waited for.
+            b.append(" rm -f --");
+            for (String t : delete) {
+                b.append(" \"$d/bootimage-").append(t).append(".o\" \"$d/bootimage-").append(t).append(".e\"");
+            }
+            b.append(" </dev/null >/dev/null 2>&1 &");
+        }
+        return b.append(" exit $r").toString();
     }
 
+    /**
+     * Reads stdout, then stderr, on the calling thread: the wrapper sends stdout first, and the channel's
+     * window ({@link #CHANNEL_WINDOW}) holds all of stderr meanwhile, so no thread hand-off is needed.
+     */
     private ExecResult run(ExecRequest request, Session session, Session.Command cmd, AtomicBoolean timedOut, long start,
                            Duration timeout) throws IOException, ExecutionException, InterruptedException {
-        Future<byte[]> err = pumps.submit(() -> cmd.getErrorStream().readAllBytes());
         byte[] stdin = request.stdin();
         Future<?> in = stdin.length <= INLINE_STDIN ? null : pumps.submit(() -> SshSessions.writeStdin(cmd, stdin));
         if (in == null) {
             SshSessions.writeStdin(cmd, stdin);
         }
         byte[] stdout = SshSessions.readOrEmpty(cmd.getInputStream(), timedOut);
-        byte[] stderr;
-        try {
-            stderr = timedOut.get() ? new byte[0] : err.get();
-        } catch (ExecutionException e) {
-            if (timedOut.get()) {
-                throw timeoutException(request, timeout);
-            }
-            throw e;
-        }
+        byte[] stderr = SshSessions.readOrEmpty(cmd.getErrorStream(), timedOut);
         if (!timedOut.get()) {
             cmd.join(Math.max(1, start + timeout.toNanos() - System.nanoTime()), TimeUnit.NANOSECONDS);
         }
         if (timedOut.get()) {
-            err.cancel(true);
             if (in != null) {
                 in.cancel(true);
             }
@@ -366,6 +420,7 @@ public final class SshTransport implements CommandTransport {
     public void close() {
         RuntimeException failure = null;
         synchronized (this) {
+            deleteFinished();
             closed = true;
             try {
                 if (client != null) {
@@ -388,6 +443,26 @@ public final class SshTransport implements CommandTransport {
         }
         if (failure != null) {
             throw failure;
+        }
+    }
+
+    /** Deletes the output files of the finished commands no batch took yet, over one last session. */
+    private void deleteFinished() {
+        SSHClient c = client;
+        if (c == null || !c.isConnected() || finished.isEmpty()) {
+            return;
+        }
+        StringBuilder script = new StringBuilder("d=/run; [ -w /run ] || d=${TMPDIR:-/tmp}; rm -f --");
+        for (String t; (t = finished.poll()) != null; ) {
+            finishedCount.decrementAndGet();
+            script.append(" \"$d/bootimage-").append(t).append(".o\" \"$d/bootimage-").append(t).append(".e\"");
+        }
+        try (Session s = SshSessions.startSession(c)) {
+            s.exec(script.toString()).join(10, TimeUnit.SECONDS);
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.DEBUG, "deleting finished commands' files on " + target.machine() + ": " + e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

@@ -45,8 +45,11 @@ else
   stty raw -echo 2>/dev/null
 fi
 exec 2>"$d/agent.log"
-# One watchdog for every command's timeout, told on a FIFO "arm K SECONDS PGID" and "disarm K": no process
-# per command. When a deadline passes it marks the command (t<K>) and kills its process group.
+# One watchdog for every command's timeout, told on a FIFO "K SECONDS PGID" as each command starts (SECONDS
+# 0: none): no process per command, and one short message, since bash reads a FIFO a byte at a time. When a
+# deadline passes while the command still runs (its process group leader is alive and the agent's child: the
+# agent reaps it as it exits, and the next command's message replaces it), it marks the command (t<K>) and
+# kills its process group.
 rm -f "$d/wd"; mkfifo "$d/wd"; exec 8<>"$d/wd"
 agent=$$
 (
@@ -56,7 +59,11 @@ agent=$$
     if [ -n "$k" ]; then
       left=$((dl - now))
       if [ "$left" -le 0 ]; then
-        : >"$d/t$k"; kill -KILL -- -"$pg" 2>/dev/null; k=
+        st=; read -r st 2>/dev/null <"/proc/$pg/stat"; st=${st##*) }; set -- $st
+        if [ "${2:-}" = "$agent" ] && [ "$1" != Z ]; then
+          : >"$d/t$k"; kill -KILL -- -"$pg" 2>/dev/null
+        fi
+        k=
         continue
       fi
       printf -v wait_for '%d.%06d' $((left / 1000000)) $((left % 1000000))
@@ -64,12 +71,11 @@ agent=$$
       wait_for=5
       kill -0 "$agent" 2>/dev/null || exit 0
     fi
-    if read -r -t "$wait_for" -u 8 what kk secs pgid; then
-      case "$what" in
-        arm) k=$kk pg=$pgid
-             dl=$((${EPOCHREALTIME/[.,]/} + 10#${secs/./} * 1000)) ;;
-        disarm) [ "$kk" = "$k" ] && k= ;;
-      esac
+    if read -r -t "$wait_for" -u 8 kk secs pgid; then
+      k=
+      if [ "$secs" != 0 ]; then
+        k=$kk pg=$pgid dl=$((${EPOCHREALTIME/[.,]/} + 10#${secs/./} * 1000))
+      fi
     fi
   done
 ) </dev/null >/dev/null &
@@ -102,9 +108,8 @@ while IFS=' ' read -r id t c i; do
   if [ "$f" = ok ]; then
     ( eval "$c" ) <"$in" >"$o" 2>"$e" 8<&- &
     p=$!
-    [ "$t" != 0 ] && printf 'arm %s %s %s\n' "$k" "$t" "$p" >&8
+    printf '%s %s %s\n' "$k" "$t" "$p" >&8
     wait "$p"; rc=$?
-    [ "$t" != 0 ] && printf 'disarm %s\n' "$k" >&8
     [ -e "$d/t$k" ] && f=timeout
   else
     : >"$o"; : >"$e"

@@ -171,11 +171,22 @@ class SshTransportTest {
                 .forEach(ProcessHandle::destroyForcibly);
         // This connection's own files only: other runs on the host (the server is the host's /run) make theirs.
         ExecRequest count = ExecRequest.of("sh", "-c", "ls /run | grep -c '^bootimage-" + ssh.tagPrefix() + "-' || true");
-        String before = ssh.exec(count, T).stdout();
-        for (int i = 0; i < 5; i++) {
+        // Finished commands' files go a batch at a time, in the background: at most two a command for one
+        // batch and the counting command's own two, however many commands ran; the rest when the transport closes.
+        int n = SshTransport.DELETE_BATCH;
+        for (int i = 0; i < 3 * n; i++) {
             ssh.exec(ExecRequest.of("sh", "-c", "echo out; echo err >&2"), T);
         }
-        assertEquals(before, ssh.exec(count, T).stdout(), "each command's output files must be deleted");
+        org.awaitility.Awaitility.await("finished commands' files to be deleted a batch at a time").atMost(Duration.ofSeconds(10))
+                .until(() -> Integer.parseInt(ssh.exec(count, T).stdout().strip()) <= 2 * (n + 1) + 2);
+        String prefix = "bootimage-" + ssh.tagPrefix() + "-";
+        ssh.close();
+        ssh = null;
+        // The server's commands run on this host: its /run is theirs.
+        try (var files = java.nio.file.Files.list(Path.of("/run"))) {
+            assertEquals(List.of(), files.map(p -> p.getFileName().toString()).filter(f -> f.startsWith(prefix)).toList(),
+                    "a closed transport's files must all be deleted");
+        }
     }
 
     @Test
