@@ -65,13 +65,12 @@ public final class QemuBackend implements BootBackend {
      */
     public enum Profile {
         /**
-         * The default: the kernel and systemd print only errors on the serial console (each byte written
-         * to the emulated 16550 is an exit to qemu, and the kernel's console output is synchronous); no
-         * CPU vulnerability mitigations under TCG (they guard the guest's processes against each other
-         * on a host CPU, which TCG does not expose: its page-table isolation only makes every system call
-         * flush qemu's software TLB); the units a test VM has no use for ({@link QemuBackend#MASKED_UNITS}) masked
-         * for the boot (the image is the same); the network card without its iPXE boot ROM (the kernel is
-         * booted directly, the ROM would only be loaded and initialised by the firmware).
+         * The default: the kernel, the initrd's udev and systemd print only errors on the serial console
+         * (each byte written to the emulated 16550 is an exit to qemu, and the kernel's console output is
+         * synchronous); the units a test VM has no use for ({@link QemuBackend#MASKED_UNITS}) masked for
+         * the boot (the image stays the same); the network card without its iPXE boot ROM (the kernel is
+         * booted directly, the firmware would only load and start the ROM); and under TCG
+         * {@link QemuBackend#TCG_KERNEL_ARGS}.
          */
         FAST,
         /** The command line before that tuning, kept to measure it against (the bench's baseline). */
@@ -79,13 +78,26 @@ public final class QemuBackend implements BootBackend {
     }
 
     /** The kernel arguments of {@link Profile#FAST} on every accelerator (the units to mask follow them). */
-    public static final String QUIET_KERNEL_ARGS = "quiet loglevel=3 systemd.show_status=error rd.systemd.show_status=error";
-    /** The kernel arguments of {@link Profile#FAST} under TCG only. */
-    public static final String TCG_KERNEL_ARGS = "mitigations=off";
+    public static final String QUIET_KERNEL_ARGS = "quiet loglevel=3 systemd.show_status=error rd.systemd.show_status=error"
+            + " rd.udev.log_level=3";
+    /**
+     * The kernel arguments of {@link Profile#FAST} under TCG only. {@code tsc=reliable}: with two vCPUs the
+     * kernel finds the TSCs "unsynchronized" (its check races with the emulation) and falls back to the
+     * HPET, whose every read is an emulated device access (each clock read of the kernel, each
+     * {@code clock_gettime}); TCG's TSC is the host's, the same for every vCPU. {@code mitigations=off}:
+     * the mitigations guard the guest's processes against each other on a real CPU, which TCG does not
+     * give them; they only cost (retpolines, barriers, return stack filling). {@code modprobe.blacklist}:
+     * modules udev would load for the emulated CPU and chipset and nothing uses (KVM for the CPU's SVM flag,
+     * the IDE controller's ATA drivers with no IDE disk, raw keyboard access), each loaded and initialised
+     * by emulated code in the initrd and again in the system.
+     */
+    public static final String TCG_KERNEL_ARGS = "mitigations=off tsc=reliable"
+            + " modprobe.blacklist=kvm,kvm_amd,kvm_intel,ata_piix,ata_generic,libata,serio_raw";
     /**
      * What {@link Profile#FAST} masks with {@code systemd.mask=} for the boot: timers of daily upkeep
-     * (package lists, manual index, file system scrubs and trims, log rotation) that a short-lived test
-     * VM never needs, and whose services would otherwise compete with the test for the CPU.
+     * (package lists, manual index, file system scrubs and trims, database backups, log rotation) that a
+     * short-lived test VM never needs, and whose services would otherwise compete with the test for the
+     * CPU. A unit an image does not have is masked to no effect.
      */
     public static final List<String> MASKED_UNITS = List.of("apt-daily.timer", "apt-daily-upgrade.timer", "man-db.timer",
             "e2scrub_all.timer", "e2scrub_reap.service", "fstrim.timer", "logrotate.timer", "dpkg-db-backup.timer");

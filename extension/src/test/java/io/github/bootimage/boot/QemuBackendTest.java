@@ -212,17 +212,19 @@ class QemuBackendTest {
                 + " systemd.mask=e2scrub_all.timer systemd.mask=e2scrub_reap.service systemd.mask=fstrim.timer"
                 + " systemd.mask=logrotate.timer systemd.mask=dpkg-db-backup.timer";
         assertEquals("root=PARTLABEL=root-x86-64 rw console=ttyS0 systemd.firstboot=off audit=0"
-                + " quiet loglevel=3 systemd.show_status=error rd.systemd.show_status=error mitigations=off" + masks
+                + " quiet loglevel=3 systemd.show_status=error rd.systemd.show_status=error rd.udev.log_level=3"
+                + " mitigations=off tsc=reliable modprobe.blacklist=kvm,kvm_amd,kvm_intel,ata_piix,ata_generic,libata,serio_raw" + masks
                 + " \"systemd.set_credential=ssh.authorized_keys.root:ssh-ed25519 AAAA k\"", tcg.get(tcg.indexOf("-append") + 1));
         assertEquals("2", tcg.get(tcg.indexOf("-smp") + 1));
         assertFalse(tcg.contains("-nic"), tcg::toString);
         assertEquals("user,id=user0,hostfwd=tcp:127.0.0.1:40022-:22", tcg.get(tcg.indexOf("-netdev") + 1));
         assertEquals("virtio-net-pci,netdev=user0,romfile=", tcg.get(tcg.indexOf("-netdev") + 3));
-        // Under KVM the guest's mitigations stay: there they guard its processes on the host's real CPU.
+        // Under KVM the guest's mitigations, clock and modules stay as they are: there the CPU is the host's.
         List<String> kvm = backend(tmp, "off").command(img, o, "kvm", work.resolve("o"), work.resolve("q"));
         String kvmAppend = kvm.get(kvm.indexOf("-append") + 1);
-        assertFalse(kvmAppend.contains("mitigations"), kvmAppend);
-        assertTrue(kvmAppend.contains(" quiet loglevel=3 systemd.show_status=error rd.systemd.show_status=error" + masks + " "), kvmAppend);
+        assertFalse(kvmAppend.contains("mitigations") || kvmAppend.contains("tsc=") || kvmAppend.contains("blacklist"), kvmAppend);
+        assertTrue(kvmAppend.contains(" quiet loglevel=3 systemd.show_status=error rd.systemd.show_status=error rd.udev.log_level=3"
+                + masks + " "), kvmAppend);
         assertEquals("virtio-net-pci,netdev=user0,romfile=", kvm.get(kvm.indexOf("-netdev") + 3));
     }
 
