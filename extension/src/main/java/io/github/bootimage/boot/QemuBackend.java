@@ -31,7 +31,8 @@ import io.github.bootimage.process.ProcessRunner;
  * the cache and the overlay goes with the work directory; the serial line is qemu's stdin and stdout
  * (the console transport's stream; the image autologins root on ttyS0); user-mode networking with
  * the machine's own SSH port forwarded from 127.0.0.1; QMP on a Unix socket for a clean stop. The
- * accelerator follows {@code bootimage.kvm} (see {@link KvmSupport}) and is logged.
+ * accelerator follows {@code bootimage.kvm} (see {@link KvmSupport}) and is logged. The {@link Profile}
+ * (bootimage.qemu.profile) adds what makes a boot under TCG fast: see {@link Profile#FAST}.
  */
 public final class QemuBackend implements BootBackend {
     private static final System.Logger LOG = System.getLogger(QemuBackend.class.getName());
@@ -46,6 +47,8 @@ public final class QemuBackend implements BootBackend {
     public static final String KERNEL_COMMAND_LINE = "rw console=ttyS0 systemd.firstboot=off audit=0";
     /** Replaced by tapfd.py with the number of the tap's open file. */
     public static final String TAP_FD = "@TAPFD@";
+    /** The id of the user-mode network's netdev (fast profile). */
+    public static final String USER_NETDEV = "user0";
     /** The partition label mkosi gives the root partition of an x86-64 disk. */
     public static final String ROOT = "root=PARTLABEL=root-x86-64";
 
@@ -57,15 +60,66 @@ public final class QemuBackend implements BootBackend {
     private final Sizing sizing;
 
     /**
-     * A VM's size and extra kernel arguments (bootimage.qemu.memory, .cpus, .kernelArgs).
+     * How a VM starts. Under TCG every instruction of the guest is translated and every device access is
+     * emulated, so what a guest does before its first command costs far more than under KVM.
+     */
+    public enum Profile {
+        /**
+         * The default: the kernel, the initrd's udev and systemd print only errors on the serial console
+         * (each byte written to the emulated 16550 is an exit to qemu, and the kernel's console output is
+         * synchronous); the units a test VM has no use for ({@link QemuBackend#MASKED_UNITS}) masked for
+         * the boot (the image stays the same); the network card without its iPXE boot ROM (the kernel is
+         * booted directly, the firmware would only load and start the ROM); and under TCG
+         * {@link QemuBackend#TCG_KERNEL_ARGS}.
+         */
+        FAST,
+        /** The command line before that tuning, kept to measure it against (the bench's baseline). */
+        PLAIN
+    }
+
+    /** The kernel arguments of {@link Profile#FAST} on every accelerator (the units to mask follow them). */
+    public static final String QUIET_KERNEL_ARGS = "quiet loglevel=3 systemd.show_status=error rd.systemd.show_status=error"
+            + " rd.udev.log_level=3";
+    /**
+     * The kernel arguments of {@link Profile#FAST} under TCG only. {@code tsc=reliable}: with two vCPUs the
+     * kernel finds the TSCs "unsynchronized" (its check races with the emulation) and falls back to the
+     * HPET, whose every read is an emulated device access (each clock read of the kernel, each
+     * {@code clock_gettime}); TCG's TSC is the host's, the same for every vCPU. {@code mitigations=off}:
+     * the mitigations guard the guest's processes against each other on a real CPU, which TCG does not
+     * give them; they only cost (retpolines, barriers, return stack filling). {@code modprobe.blacklist}:
+     * modules udev would load for the emulated CPU and chipset and nothing uses (KVM for the CPU's SVM flag,
+     * the IDE controller's ATA drivers with no IDE disk, raw keyboard access), each loaded and initialised
+     * by emulated code in the initrd and again in the system.
+     */
+    public static final String TCG_KERNEL_ARGS = "mitigations=off tsc=reliable"
+            + " modprobe.blacklist=kvm,kvm_amd,kvm_intel,ata_piix,ata_generic,libata,serio_raw";
+    /**
+     * What {@link Profile#FAST} masks with {@code systemd.mask=} for the boot: timers of daily upkeep
+     * (package lists, manual index, file system scrubs and trims, database backups, log rotation) that a
+     * short-lived test VM never needs, and whose services would otherwise compete with the test for the
+     * CPU. A unit an image does not have is masked to no effect.
+     */
+    public static final List<String> MASKED_UNITS = List.of("apt-daily.timer", "apt-daily-upgrade.timer", "man-db.timer",
+            "e2scrub_all.timer", "e2scrub_reap.service", "fstrim.timer", "logrotate.timer", "dpkg-db-backup.timer");
+
+    /**
+     * A VM's size, extra kernel arguments and profile (bootimage.qemu.memory, .cpus, .kernelArgs, .profile).
      *
      * @param memory     qemu's {@code -m}: MiB, or a number with a suffix M or G
      * @param cpus       qemu's {@code -smp}
      * @param kernelArgs appended to the kernel command line, after bootimage's own (empty for none)
+     * @param profile    how the VM starts
      */
-    public record Sizing(String memory, int cpus, String kernelArgs) {
-        /** Today's VM: 1024 MiB, 2 CPUs, no extra kernel arguments. */
-        public static final Sizing DEFAULT = new Sizing("1024", 2, "");
+    public record Sizing(String memory, int cpus, String kernelArgs, Profile profile) {
+        /** 1024 MiB, 2 CPUs, no extra kernel arguments, the fast profile. */
+        public static final Sizing DEFAULT = new Sizing("1024", 2, "", Profile.FAST);
+        /** The VM before the TCG tuning: 1024 MiB, 2 CPUs, no extra kernel arguments, the plain profile. */
+        public static final Sizing PLAIN = new Sizing("1024", 2, "", Profile.PLAIN);
+
+        /** The fast profile. */
+        public Sizing(String memory, int cpus, String kernelArgs) {
+            this(memory, cpus, kernelArgs, Profile.FAST);
+        }
     }
 
     /** A backend with a KVM verdict of its own (of /dev/kvm) and a 20 s bound on a clean power-off. */
@@ -113,7 +167,15 @@ public final class QemuBackend implements BootBackend {
                 "-qmp", "unix:" + qmpSocket + ",server=on,wait=off",
                 "-kernel", image.kernel().orElseThrow().toString()));
         image.initrd().ifPresent(i -> cmd.addAll(List.of("-initrd", i.toString())));
+        boolean fast = sizing.profile() == Profile.FAST;
         StringBuilder append = new StringBuilder(ROOT).append(' ').append(KERNEL_COMMAND_LINE);
+        if (fast) {
+            append.append(' ').append(QUIET_KERNEL_ARGS);
+            if (!accelerator.equals("kvm")) {
+                append.append(' ').append(TCG_KERNEL_ARGS);
+            }
+            MASKED_UNITS.forEach(u -> append.append(" systemd.mask=").append(u));
+        }
         var link = o.network() == null ? null : o.network().qemuLink();
         if (link != null && o.network().hostname() != null) {
             append.append(" systemd.hostname=").append(o.network().hostname());
@@ -126,9 +188,15 @@ public final class QemuBackend implements BootBackend {
         }
         cmd.addAll(List.of("-append", append.toString(),
                 "-drive", "file=" + overlay + ",format=qcow2,if=virtio,cache=unsafe,discard=unmap",
-                "-device", "virtio-rng-pci",
-                "-nic", "user,model=virtio-net-pci"
-                        + (o.network() != null && !o.network().request().host() ? ",restrict=on" : "") + (o.sshPort() > 0 ? ",hostfwd=tcp:127.0.0.1:" + o.sshPort() + "-:22" : "")));
+                "-device", "virtio-rng-pci"));
+        String user = (o.network() != null && !o.network().request().host() ? ",restrict=on" : "")
+                + (o.sshPort() > 0 ? ",hostfwd=tcp:127.0.0.1:" + o.sshPort() + "-:22" : "");
+        if (fast) {
+            // The same card as -nic's, without the boot ROM (romfile= empty).
+            cmd.addAll(List.of("-netdev", "user,id=" + USER_NETDEV + user, "-device", "virtio-net-pci,netdev=" + USER_NETDEV + ",romfile="));
+        } else {
+            cmd.addAll(List.of("-nic", "user,model=virtio-net-pci" + user));
+        }
         if (link != null) {
             // A second card on the named network: the tap that tapfd.py opens in the network's namespace.
             cmd.addAll(List.of("-netdev", "tap,id=" + link.id() + ",fd=" + TAP_FD,

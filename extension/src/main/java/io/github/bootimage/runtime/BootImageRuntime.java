@@ -120,7 +120,7 @@ public final class BootImageRuntime implements AutoCloseable {
                         settings.cacheMaxAge().orElse(null), settings.buildLayers(), settings.buildParallelism()))
                 .backend(new NspawnBackend(tools, 15_000))
                 .backend(new QemuBackend(tools, runner, settings.kvm(), kvm, 20_000,
-                        new QemuBackend.Sizing(settings.qemuMemory(), settings.qemuCpus(), settings.qemuKernelArgs())))
+                        new QemuBackend.Sizing(settings.qemuMemory(), settings.qemuCpus(), settings.qemuKernelArgs(), settings.qemuProfile())))
                 .build();
     }
 

@@ -153,6 +153,19 @@ public final class Settings {
     }
 
     /**
+     * bootimage.qemu.profile: {@code fast} (the default) or {@code plain}, the command line of VMs before
+     * their boot was tuned for TCG (kept to measure the tuning against; see {@code QemuBackend.Profile}).
+     */
+    public io.github.bootimage.boot.QemuBackend.Profile qemuProfile() {
+        String v = get("qemu.profile").orElse("fast").strip().toLowerCase(Locale.ROOT);
+        if (!v.equals("fast") && !v.equals("plain")) {
+            throw bad("qemu.profile", v, "fast or plain");
+        }
+        return v.equals("fast") ? io.github.bootimage.boot.QemuBackend.Profile.FAST
+                : io.github.bootimage.boot.QemuBackend.Profile.PLAIN;
+    }
+
+    /**
      * bootimage.qemu.kernelArgs: more kernel command-line arguments for every VM, after bootimage's own
      * (a later argument wins, so {@code loglevel=7} overrides); empty by default.
      */

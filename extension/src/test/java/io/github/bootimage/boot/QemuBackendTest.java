@@ -96,9 +96,9 @@ class QemuBackendTest {
                     new io.github.bootimage.boot.net.NetworkRequest(network, null, null, null), "bi-x", work, tmp, null, null);
             List<String> cmd = backend(tmp, "off").command(img, new GuestOptions("bi-x", work, 40022, null,
                     Duration.ofSeconds(5), null, net), "tcg", work.resolve("o"), work.resolve("q"));
-            String nic = cmd.get(cmd.indexOf("-nic") + 1);
-            assertEquals(network.isEmpty() ? "user,model=virtio-net-pci,restrict=on,hostfwd=tcp:127.0.0.1:40022-:22"
-                    : "user,model=virtio-net-pci,hostfwd=tcp:127.0.0.1:40022-:22", nic);
+            String nic = cmd.get(cmd.indexOf("-netdev") + 1);
+            assertEquals(network.isEmpty() ? "user,id=user0,restrict=on,hostfwd=tcp:127.0.0.1:40022-:22"
+                    : "user,id=user0,hostfwd=tcp:127.0.0.1:40022-:22", nic);
         }
     }
 
@@ -148,7 +148,7 @@ class QemuBackendTest {
         List<String> cmd = backend(tmp, "off").command(img, new GuestOptions("bi-x", work, 0, null,
                 Duration.ofSeconds(5), null, net), "tcg", work.resolve("o"), work.resolve("q"));
         String line = String.join(" ", cmd);
-        assertTrue(line.contains("user,model=virtio-net-pci,restrict=on"), line);
+        assertTrue(line.contains("-netdev user,id=user0,restrict=on -device virtio-net-pci,netdev=user0,romfile="), line);
         assertTrue(line.contains("-netdev tap,id=bi-lan,fd=@TAPFD@ -device virtio-net-pci,netdev=bi-lan,mac=52:54:00:e7:00:02"), line);
         assertTrue(cmd.get(cmd.indexOf("-append") + 1).contains(" systemd.hostname=server"), line);
     }
@@ -179,16 +179,17 @@ class QemuBackendTest {
     }
 
     @Test
-    void memoryCpusAndKernelArgumentsComeFromTheSettingsWithTodaysDefaults() throws IOException {
+    void memoryCpusAndKernelArgumentsComeFromTheSettingsAfterTheProfilesOwn() throws IOException {
         Image img = image(true);
         Path work = tmp.resolve("work");
         List<String> dflt = backend(tmp, "off").command(img, options(0), "tcg", work.resolve("o"), work.resolve("q"));
         assertEquals("1024", dflt.get(dflt.indexOf("-m") + 1));
         assertEquals("2", dflt.get(dflt.indexOf("-smp") + 1));
-        assertEquals("root=PARTLABEL=root-x86-64 rw console=ttyS0 systemd.firstboot=off audit=0", dflt.get(dflt.indexOf("-append") + 1));
+        assertTrue(dflt.get(dflt.indexOf("-append") + 1).startsWith("root=PARTLABEL=root-x86-64 rw console=ttyS0 systemd.firstboot=off audit=0 quiet "),
+                dflt.get(dflt.indexOf("-append") + 1));
 
         io.github.bootimage.runtime.Settings settings = new io.github.bootimage.runtime.Settings(k -> java.util.Optional.ofNullable(
-                java.util.Map.of("bootimage.qemu.memory", "2g", "bootimage.qemu.cpus", "4", "bootimage.qemu.kernelArgs", " quiet mitigations=off ").get(k)));
+                java.util.Map.of("bootimage.qemu.memory", "2g", "bootimage.qemu.cpus", "4", "bootimage.qemu.kernelArgs", " loglevel=7 ").get(k)));
         QemuBackend sized = new QemuBackend(new HostTools(tmp + ":/usr/bin:/bin"), new ProcessRunner(new HostTools("/usr/bin:/bin")), "off",
                 new KvmSupport(tmp.resolve("no-kvm")), 500,
                 new QemuBackend.Sizing(settings.qemuMemory(), settings.qemuCpus(), settings.qemuKernelArgs()));
@@ -196,8 +197,57 @@ class QemuBackendTest {
                 "tcg", work.resolve("o"), work.resolve("q"));
         assertEquals("2G", cmd.get(cmd.indexOf("-m") + 1));
         assertEquals("4", cmd.get(cmd.indexOf("-smp") + 1));
-        assertEquals("root=PARTLABEL=root-x86-64 rw console=ttyS0 systemd.firstboot=off audit=0 quiet mitigations=off"
-                + " \"systemd.set_credential=ssh.authorized_keys.root:ssh-ed25519 AAAA k\"", cmd.get(cmd.indexOf("-append") + 1));
+        String append = cmd.get(cmd.indexOf("-append") + 1);
+        assertTrue(append.endsWith(" systemd.mask=dpkg-db-backup.timer loglevel=7"
+                + " \"systemd.set_credential=ssh.authorized_keys.root:ssh-ed25519 AAAA k\""), append);
+    }
+
+    @Test
+    void theFastProfileQuietsTheConsoleMasksUpkeepTimersAndDropsTheBootRom() throws IOException {
+        Image img = image(true);
+        Path work = tmp.resolve("work");
+        GuestOptions o = new GuestOptions("bi-x", work, 40022, "ssh-ed25519 AAAA k", Duration.ofSeconds(5));
+        List<String> tcg = backend(tmp, "off").command(img, o, "tcg", work.resolve("o"), work.resolve("q"));
+        String masks = " systemd.mask=apt-daily.timer systemd.mask=apt-daily-upgrade.timer systemd.mask=man-db.timer"
+                + " systemd.mask=e2scrub_all.timer systemd.mask=e2scrub_reap.service systemd.mask=fstrim.timer"
+                + " systemd.mask=logrotate.timer systemd.mask=dpkg-db-backup.timer";
+        assertEquals("root=PARTLABEL=root-x86-64 rw console=ttyS0 systemd.firstboot=off audit=0"
+                + " quiet loglevel=3 systemd.show_status=error rd.systemd.show_status=error rd.udev.log_level=3"
+                + " mitigations=off tsc=reliable modprobe.blacklist=kvm,kvm_amd,kvm_intel,ata_piix,ata_generic,libata,serio_raw" + masks
+                + " \"systemd.set_credential=ssh.authorized_keys.root:ssh-ed25519 AAAA k\"", tcg.get(tcg.indexOf("-append") + 1));
+        assertEquals("2", tcg.get(tcg.indexOf("-smp") + 1));
+        assertFalse(tcg.contains("-nic"), tcg::toString);
+        assertEquals("user,id=user0,hostfwd=tcp:127.0.0.1:40022-:22", tcg.get(tcg.indexOf("-netdev") + 1));
+        assertEquals("virtio-net-pci,netdev=user0,romfile=", tcg.get(tcg.indexOf("-netdev") + 3));
+        // Under KVM the guest's mitigations, clock and modules stay as they are: there the CPU is the host's.
+        List<String> kvm = backend(tmp, "off").command(img, o, "kvm", work.resolve("o"), work.resolve("q"));
+        String kvmAppend = kvm.get(kvm.indexOf("-append") + 1);
+        assertFalse(kvmAppend.contains("mitigations") || kvmAppend.contains("tsc=") || kvmAppend.contains("blacklist"), kvmAppend);
+        assertTrue(kvmAppend.contains(" quiet loglevel=3 systemd.show_status=error rd.systemd.show_status=error rd.udev.log_level=3"
+                + masks + " "), kvmAppend);
+        assertEquals("virtio-net-pci,netdev=user0,romfile=", kvm.get(kvm.indexOf("-netdev") + 3));
+    }
+
+    @Test
+    void thePlainProfileIsTheCommandLineBeforeTheTcgTuning() throws IOException {
+        Image img = image(true);
+        Path work = tmp.resolve("work");
+        HostTools tools = new HostTools(tmp + ":/usr/bin:/bin");
+        QemuBackend plain = new QemuBackend(tools, new ProcessRunner(tools), "off", new KvmSupport(tmp.resolve("no-kvm")), 500,
+                QemuBackend.Sizing.PLAIN);
+        AgentChannel channel = new AgentChannel(work.resolve("channel/agent.in"), work.resolve("channel/agent.out"));
+        List<String> cmd = plain.command(img, new GuestOptions("bi-x", work, 40022, "ssh-ed25519 AAAA k", Duration.ofSeconds(5),
+                channel), "tcg", work.resolve("o"), work.resolve("q"));
+        assertEquals(List.of("qemu-system-x86_64", "-name", "bi-x", "-accel", "tcg", "-m", "1024", "-smp", "2", "-nodefaults",
+                "-no-user-config", "-display", "none", "-monitor", "none", "-chardev", "stdio,id=console,signal=off",
+                "-serial", "chardev:console", "-qmp", "unix:" + work.resolve("q") + ",server=on,wait=off",
+                "-kernel", img.entry().resolve("image.vmlinuz").toString(), "-initrd", img.entry().resolve("image.initrd").toString(),
+                "-append", "root=PARTLABEL=root-x86-64 rw console=ttyS0 systemd.firstboot=off audit=0"
+                        + " \"systemd.set_credential=ssh.authorized_keys.root:ssh-ed25519 AAAA k\"",
+                "-drive", "file=" + work.resolve("o") + ",format=qcow2,if=virtio,cache=unsafe,discard=unmap",
+                "-device", "virtio-rng-pci", "-nic", "user,model=virtio-net-pci,hostfwd=tcp:127.0.0.1:40022-:22",
+                "-device", "virtio-serial-pci,id=agentbus", "-chardev", "pipe,id=agent,path=" + work.resolve("channel/agent"),
+                "-device", "virtserialport,bus=agentbus.0,chardev=agent,name=io.bootimage.agent"), cmd);
     }
 
     @Test
@@ -207,13 +257,15 @@ class QemuBackendTest {
                 {"qemu.memory", "0", "bootimage.qemu.memory = '0' is not valid"},
                 {"qemu.cpus", "0", "bootimage.qemu.cpus = '0' is not valid: use a whole number from 1 to 999, such as 4"},
                 {"qemu.cpus", "two", "bootimage.qemu.cpus = 'two' is not valid"},
-                {"qemu.kernelArgs", "quiet\nx", "bootimage.qemu.kernelArgs = 'quiet?x' is not valid: use arguments on one line"}}) {
+                {"qemu.kernelArgs", "quiet\nx", "bootimage.qemu.kernelArgs = 'quiet?x' is not valid: use arguments on one line"},
+                {"qemu.profile", "turbo", "bootimage.qemu.profile = 'turbo' is not valid: use fast or plain"}}) {
             io.github.bootimage.runtime.Settings s = new io.github.bootimage.runtime.Settings(
                     k -> k.equals("bootimage." + c[0]) ? java.util.Optional.of(c[1]) : java.util.Optional.empty());
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> {
                 s.qemuMemory();
                 s.qemuCpus();
                 s.qemuKernelArgs();
+                s.qemuProfile();
             });
             assertTrue(e.getMessage().startsWith(c[2]), e.getMessage());
         }

@@ -36,7 +36,7 @@ class ModuleBoundaryTest {
     private static final List<String> BENCHES = List.of(
             "io\\.github\\.bootimage\\.image\\.(ImageBuilder|MkosiBuilder|MkosiConfig|MkosiVersion)",
             "io\\.github\\.bootimage\\.image\\.remote\\.(LocalRegistry|RemoteSettings)",
-            "io\\.github\\.bootimage\\.boot\\.(GuestProcess|QemuBackend)",
+            "io\\.github\\.bootimage\\.boot\\.(GuestOptions|GuestProcess|QemuBackend)",
             "io\\.github\\.bootimage\\.boot\\.net\\.(NetworkRequest|NetworkScope)",
             "io\\.github\\.bootimage\\.transport\\.SshKeys");
 
