@@ -65,9 +65,9 @@ public final class QemuBackend implements BootBackend {
      */
     public enum Profile {
         /**
-         * The default: the kernel, the initrd's udev and systemd print only errors on the serial console
-         * (each byte written to the emulated 16550 is an exit to qemu, and the kernel's console output is
-         * synchronous); the units a test VM has no use for ({@link QemuBackend#MASKED_UNITS}) masked for
+         * The default: the initrd's udev and systemd print only errors on the serial console (each byte
+         * written to the emulated 16550 is an exit to qemu); the kernel keeps its messages there, so that a
+         * boot that times out shows in its console tail how far the kernel got; the units a test VM has no use for ({@link QemuBackend#MASKED_UNITS}) masked for
          * the boot (the image stays the same); the network card without its iPXE boot ROM (the kernel is
          * booted directly, the firmware would only load and start the ROM); and under TCG
          * {@link QemuBackend#TCG_KERNEL_ARGS}.
@@ -78,8 +78,7 @@ public final class QemuBackend implements BootBackend {
     }
 
     /** The kernel arguments of {@link Profile#FAST} on every accelerator (the units to mask follow them). */
-    public static final String QUIET_KERNEL_ARGS = "quiet loglevel=3 systemd.show_status=error rd.systemd.show_status=error"
-            + " rd.udev.log_level=3";
+    public static final String QUIET_KERNEL_ARGS = "systemd.show_status=error rd.systemd.show_status=error rd.udev.log_level=3";
     /**
      * The kernel arguments of {@link Profile#FAST} under TCG only. {@code tsc=reliable}: with two vCPUs the
      * kernel finds the TSCs "unsynchronized" (its check races with the emulation) and falls back to the

@@ -185,7 +185,7 @@ class QemuBackendTest {
         List<String> dflt = backend(tmp, "off").command(img, options(0), "tcg", work.resolve("o"), work.resolve("q"));
         assertEquals("1024", dflt.get(dflt.indexOf("-m") + 1));
         assertEquals("2", dflt.get(dflt.indexOf("-smp") + 1));
-        assertTrue(dflt.get(dflt.indexOf("-append") + 1).startsWith("root=PARTLABEL=root-x86-64 rw console=ttyS0 systemd.firstboot=off audit=0 quiet "),
+        assertTrue(dflt.get(dflt.indexOf("-append") + 1).startsWith("root=PARTLABEL=root-x86-64 rw console=ttyS0 systemd.firstboot=off audit=0 systemd.show_status=error "),
                 dflt.get(dflt.indexOf("-append") + 1));
 
         io.github.bootimage.runtime.Settings settings = new io.github.bootimage.runtime.Settings(k -> java.util.Optional.ofNullable(
@@ -212,7 +212,7 @@ class QemuBackendTest {
                 + " systemd.mask=e2scrub_all.timer systemd.mask=e2scrub_reap.service systemd.mask=fstrim.timer"
                 + " systemd.mask=logrotate.timer systemd.mask=dpkg-db-backup.timer";
         assertEquals("root=PARTLABEL=root-x86-64 rw console=ttyS0 systemd.firstboot=off audit=0"
-                + " quiet loglevel=3 systemd.show_status=error rd.systemd.show_status=error rd.udev.log_level=3"
+                + " systemd.show_status=error rd.systemd.show_status=error rd.udev.log_level=3"
                 + " mitigations=off tsc=reliable modprobe.blacklist=kvm,kvm_amd,kvm_intel,ata_piix,ata_generic,libata,serio_raw" + masks
                 + " \"systemd.set_credential=ssh.authorized_keys.root:ssh-ed25519 AAAA k\"", tcg.get(tcg.indexOf("-append") + 1));
         assertEquals("2", tcg.get(tcg.indexOf("-smp") + 1));
@@ -223,7 +223,7 @@ class QemuBackendTest {
         List<String> kvm = backend(tmp, "off").command(img, o, "kvm", work.resolve("o"), work.resolve("q"));
         String kvmAppend = kvm.get(kvm.indexOf("-append") + 1);
         assertFalse(kvmAppend.contains("mitigations") || kvmAppend.contains("tsc=") || kvmAppend.contains("blacklist"), kvmAppend);
-        assertTrue(kvmAppend.contains(" quiet loglevel=3 systemd.show_status=error rd.systemd.show_status=error rd.udev.log_level=3"
+        assertTrue(kvmAppend.contains(" systemd.show_status=error rd.systemd.show_status=error rd.udev.log_level=3"
                 + masks + " "), kvmAppend);
         assertEquals("virtio-net-pci,netdev=user0,romfile=", kvm.get(kvm.indexOf("-netdev") + 3));
     }
