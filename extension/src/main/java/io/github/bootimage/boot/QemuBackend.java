@@ -48,7 +48,7 @@ public final class QemuBackend implements BootBackend {
     /** Replaced by tapfd.py with the number of the tap's open file. */
     public static final String TAP_FD = "@TAPFD@";
     /** The id of the user-mode network's netdev (fast profile). */
-    public static final String USER_NETDEV = "user0";
+    private static final String USER_NETDEV = "user0";
     /** The partition label mkosi gives the root partition of an x86-64 disk. */
     public static final String ROOT = "root=PARTLABEL=root-x86-64";
 
@@ -67,8 +67,8 @@ public final class QemuBackend implements BootBackend {
         /**
          * The default: the initrd's udev and systemd print only errors on the serial console (each byte
          * written to the emulated 16550 is an exit to qemu); the kernel keeps its messages there, so that a
-         * boot that times out shows in its console tail how far the kernel got; the units a test VM has no use for ({@link QemuBackend#MASKED_UNITS}) masked for
-         * the boot (the image stays the same); the network card without its iPXE boot ROM (the kernel is
+         * boot that times out shows in its console tail how far the kernel got; the units a test VM has no
+         * use for ({@link QemuBackend#MASKED_UNITS}) masked for the boot (the image stays the same); the network card without its iPXE boot ROM (the kernel is
          * booted directly, the firmware would only load and start the ROM); and under TCG
          * {@link QemuBackend#TCG_KERNEL_ARGS}.
          */
@@ -114,11 +114,6 @@ public final class QemuBackend implements BootBackend {
         public static final Sizing DEFAULT = new Sizing("1024", 2, "", Profile.FAST);
         /** The VM before the TCG tuning: 1024 MiB, 2 CPUs, no extra kernel arguments, the plain profile. */
         public static final Sizing PLAIN = new Sizing("1024", 2, "", Profile.PLAIN);
-
-        /** The fast profile. */
-        public Sizing(String memory, int cpus, String kernelArgs) {
-            this(memory, cpus, kernelArgs, Profile.FAST);
-        }
     }
 
     /** A backend with a KVM verdict of its own (of /dev/kvm) and a 20 s bound on a clean power-off. */

@@ -192,7 +192,8 @@ class QemuBackendTest {
                 java.util.Map.of("bootimage.qemu.memory", "2g", "bootimage.qemu.cpus", "4", "bootimage.qemu.kernelArgs", " loglevel=7 ").get(k)));
         QemuBackend sized = new QemuBackend(new HostTools(tmp + ":/usr/bin:/bin"), new ProcessRunner(new HostTools("/usr/bin:/bin")), "off",
                 new KvmSupport(tmp.resolve("no-kvm")), 500,
-                new QemuBackend.Sizing(settings.qemuMemory(), settings.qemuCpus(), settings.qemuKernelArgs()));
+                new QemuBackend.Sizing(settings.qemuMemory(), settings.qemuCpus(), settings.qemuKernelArgs(),
+                        settings.qemuProfile()));
         List<String> cmd = sized.command(img, new GuestOptions("bi-x", work, 40022, "ssh-ed25519 AAAA k", Duration.ofSeconds(5)),
                 "tcg", work.resolve("o"), work.resolve("q"));
         assertEquals("2G", cmd.get(cmd.indexOf("-m") + 1));
