@@ -56,12 +56,25 @@ public final class MkosiBuilder implements ImageBuilder {
         return ImageRecipe.of(null);
     }
 
-    /** The mkosi command for a recipe's build. */
+    /** The mkosi command for a recipe's build, which syncs the repository metadata as mkosi does by default. */
     public List<String> command(ImageSpec spec, ImageRecipe recipe, Path configDir, Path outputDir) {
+        return command(spec, recipe, configDir, outputDir, false);
+    }
+
+    /**
+     * The mkosi command for a recipe's build.
+     *
+     * @param reuseMetadata whether the build takes the repository metadata the release's package cache holds
+     *                      instead of syncing it ({@code --cache-only=metadata}; see {@link #reusesMetadata})
+     */
+    public List<String> command(ImageSpec spec, ImageRecipe recipe, Path configDir, Path outputDir, boolean reuseMetadata) {
         List<String> cmd = new ArrayList<>(List.of("mkosi"));
         cmd.addAll(recipe.mkosiArguments(configDir));
         cmd.addAll(List.of("--output-dir", outputDir.toString(),
-                "--package-cache-dir", cacheRoot.resolve("packages").resolve(spec.distro().name() + "-" + spec.release()).toString()));
+                "--package-cache-dir", packageCache(spec).toString()));
+        if (reuseMetadata) {
+            cmd.add("--cache-only=metadata");
+        }
         // A build on a base tree installs only on top of it: mkosi keeps no incremental cache for it.
         if (incremental && recipe.incremental()) {
             cmd.addAll(List.of("--cache-dir", incrementalDir(spec, recipe).toString(), "--incremental"));
@@ -113,40 +126,101 @@ public final class MkosiBuilder implements ImageBuilder {
     @Override
     public void build(ImageSpec spec, ImageRecipe recipe, Path configDir, Path outputDir, Path logFile) {
         runner.tools().require("mkosi", "to build the image " + spec.label());
-        List<String> cmd = command(spec, recipe, configDir, outputDir);
-        Path packages = cacheRoot.resolve("packages").resolve(spec.distro().name() + "-" + spec.release());
-        ProcessRunner.Result r;
-        BuildLog log = new BuildLog(logFile);
+        Path packages = packageCache(spec);
+        boolean reuse = reusesMetadata(spec, recipe, packages);
+        List<String> cmd = command(spec, recipe, configDir, outputDir, reuse);
         try {
             Files.createDirectories(packages);
             Files.createDirectories(workspaceDir(outputDir));
             if (incremental && recipe.incremental()) {
                 Files.createDirectories(incrementalDir(spec, recipe));
             }
-            LOG.log(System.Logger.Level.INFO, "Building image {0} with mkosi: {1}", spec.label(), String.join(" ", cmd));
             // One build per release at a time, across threads and JVMs: they share the package cache (mkosi runs
             // apt and dnf without their own locks) and, per package layer, mkosi's cached tree.
             try (var release = KeyedFileLock.acquire(packages.resolveSibling(packages.getFileName() + ".lock"));
                  var served = LocalRepositoryServer.serve(spec, configDir)) {
-                // Under the tree guard: mkosi and all it starts die with the JVM thread that waits for it,
-                // even when the JVM is SIGKILLed, and nothing it started outlives the build.
-                r = runner.runTree(cmd, configDir, timeout, 400, line -> {
-                    LOG.log(System.Logger.Level.DEBUG, "[mkosi {0}] {1}", spec.label(), line);
-                    log.write(line);
-                });
-            } finally {
-                log.close();
-                ImageCache.deleteTree(workspaceDir(outputDir));
+                Attempt a = runMkosi(spec, cmd, configDir, outputDir, logFile);
+                if (reuse && !a.result().succeeded() && !a.result().timedOut() && a.logFailure() == null) {
+                    // The cached metadata may be another mirror's, or name packages the mirror no longer has: sync once.
+                    LOG.log(System.Logger.Level.INFO, "Building {0} with the package cache''s repository metadata failed"
+                            + " (exit code {1}); building it again with the metadata synced", spec.label(), a.result().exitCode());
+                    deleteOutputs(outputDir);
+                    cmd = command(spec, recipe, configDir, outputDir, false);
+                    a = runMkosi(spec, cmd, configDir, outputDir, logFile);
+                }
+                finish(spec, a, logFile);
             }
         } catch (IOException e) {
             throw new ImageBuildException("Could not run mkosi to build " + spec.label() + ": " + e.getMessage()
                     + "\ncommand: " + String.join(" ", cmd), e);
         }
-        if (log.failure() != null) {
+    }
+
+    /** The release's package cache, shared by every build of that distribution and release. */
+    private Path packageCache(ImageSpec spec) {
+        return cacheRoot.resolve("packages").resolve(spec.distro().name() + "-" + spec.release());
+    }
+
+    /**
+     * Whether a build takes the repository metadata of the release's package cache as it is instead of syncing it:
+     * a build on a base tree (its base synced the metadata, and the image's other packages then come from the same
+     * lists as the base's, so the versions match a full build made with the base) of a distribution that uses apt,
+     * when the cache holds apt's lists. Syncing costs each such build 3-5 s here (apt-get update against the
+     * archive). A build that fails this way is built again with the metadata synced (another mirror's lists, or a
+     * package the archive has replaced since).
+     */
+    static boolean reusesMetadata(ImageSpec spec, ImageRecipe recipe, Path packages) {
+        if (recipe.baseTree().isEmpty() || spec.distro().packageManager() != PackageManager.DPKG) {
+            return false;
+        }
+        try (var lists = Files.list(packages.resolve("lib/apt/lists"))) {
+            return lists.anyMatch(f -> f.getFileName().toString().endsWith("_Packages"));
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** One run of mkosi and whether its log could be written. */
+    private record Attempt(ProcessRunner.Result result, IOException logFailure) {
+    }
+
+    private Attempt runMkosi(ImageSpec spec, List<String> cmd, Path configDir, Path outputDir, Path logFile) throws IOException {
+        LOG.log(System.Logger.Level.INFO, "Building image {0} with mkosi: {1}", spec.label(), String.join(" ", cmd));
+        BuildLog log = new BuildLog(logFile);
+        Files.createDirectories(workspaceDir(outputDir));
+        ProcessRunner.Result r;
+        try {
+            // Under the tree guard: mkosi and all it starts die with the JVM thread that waits for it,
+            // even when the JVM is SIGKILLed, and nothing it started outlives the build.
+            r = runner.runTree(cmd, configDir, timeout, 400, line -> {
+                LOG.log(System.Logger.Level.DEBUG, "[mkosi {0}] {1}", spec.label(), line);
+                log.write(line);
+            });
+        } finally {
+            log.close();
+            ImageCache.deleteTree(workspaceDir(outputDir));
+        }
+        return new Attempt(r, log.failure());
+    }
+
+    /** What a failed attempt left in the output directory (mkosi refuses to overwrite an output). */
+    private static void deleteOutputs(Path outputDir) throws IOException {
+        try (var files = Files.list(outputDir)) {
+            for (Path f : files.toList()) {
+                if (f.getFileName().toString().startsWith("image")) {
+                    ImageCache.deleteTree(f);
+                }
+            }
+        }
+    }
+
+    private static void finish(ImageSpec spec, Attempt a, Path logFile) {
+        ProcessRunner.Result r = a.result();
+        if (a.logFailure() != null) {
             // Usually a full disk: say so first, whatever mkosi made of it.
-            throw new ImageBuildException("Could not write the build log " + logFile + " (" + log.failure().getMessage()
+            throw new ImageBuildException("Could not write the build log " + logFile + " (" + a.logFailure().getMessage()
                     + "): the image cache's file system is probably full. Free space, run 'bootimage prune', or set"
-                    + " bootimage.cache.dir to a larger file system.\n" + failureMessage(spec, r, logFile), log.failure());
+                    + " bootimage.cache.dir to a larger file system.\n" + failureMessage(spec, r, logFile), a.logFailure());
         }
         if (!r.succeeded()) {
             throw new ImageBuildException(failureMessage(spec, r, logFile));

@@ -1,6 +1,7 @@
 package io.github.bootimage.image;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -86,6 +87,66 @@ class MkosiBuilderTest {
         assertEquals(dir.resolve("packages/debian-trixie").toString(), cmd.get(6));
         assertTrue(cmd.contains("--incremental"));
         assertEquals("build", cmd.get(cmd.size() - 1));
+    }
+
+    /** A fake mkosi that notes each call's arguments, and fails like apt on stale lists when told --cache-only=metadata. */
+    private static MkosiBuilder layeredFake(Path dir) throws IOException {
+        fakeMkosi(dir.resolve("bin"), """
+                echo "$*" >>"%s"
+                out=; prev=
+                for a in "$@"; do [ "$prev" = --output-dir ] && out=$a; prev=$a; done
+                case " $* " in
+                  *" --cache-only=metadata "*)
+                    : >"$out/image"
+                    echo "E: Failed to fetch http://deb.debian.org/debian/pool/main/j/jq/jq_1.6-2.1_amd64.deb  404  Not Found" >&2
+                    exit 100 ;;
+                esac
+                [ -e "$out/image" ] && { echo "Output path $out/image exists already." >&2; exit 1; }
+                mkdir "$out/image"
+                """.formatted(dir.resolve("calls")));
+        return new MkosiBuilder(new ProcessRunner(new HostTools(dir.resolve("bin") + ":/usr/bin:/bin")), dir.resolve("cache"),
+                Duration.ofMinutes(1), true);
+    }
+
+    @Test
+    void aBuildOnABaseTakesTheCachedListsAndSyncsOnlyWhenThatFails(@TempDir Path dir) throws IOException {
+        MkosiBuilder b = layeredFake(dir);
+        ImageSpec spec = ImageSpec.of("debian", "bookworm").withPackages("jq");
+        ImageRecipe onBase = ImageRecipe.of(null).onBase(dir.resolve("base"));
+        Path packages = dir.resolve("cache/packages/debian-bookworm");
+        assertFalse(MkosiBuilder.reusesMetadata(spec, onBase, packages), "no lists cached yet: sync");
+        Files.createDirectories(packages.resolve("lib/apt/lists"));
+        Files.writeString(packages.resolve("lib/apt/lists/deb.debian.org_debian_dists_bookworm_main_binary-amd64_Packages"), "");
+        assertTrue(MkosiBuilder.reusesMetadata(spec, onBase, packages));
+        assertFalse(MkosiBuilder.reusesMetadata(spec, ImageRecipe.of(null), packages), "a full build syncs");
+        assertFalse(MkosiBuilder.reusesMetadata(ImageSpec.of("fedora", "41"), onBase, packages), "only apt's lists are reused");
+        assertTrue(b.command(spec, onBase, dir.resolve("cfg"), dir.resolve("out"), true).contains("--cache-only=metadata"));
+        assertFalse(b.command(spec, onBase, dir.resolve("cfg"), dir.resolve("out")).contains("--cache-only=metadata"));
+
+        // The fake fails with the cached lists (a package the archive replaced since) and leaves an output behind:
+        // the build runs again with the metadata synced, over a clean output directory.
+        Path out = Files.createDirectories(dir.resolve("out"));
+        b.build(spec, onBase, dir, out, dir.resolve("build.log"));
+        List<String> calls = Files.readAllLines(dir.resolve("calls"));
+        assertEquals(2, calls.size(), calls.toString());
+        assertTrue(calls.get(0).contains("--cache-only=metadata") && calls.get(0).contains("--base-tree " + dir.resolve("base")), calls.get(0));
+        assertFalse(calls.get(1).contains("--cache-only"), calls.get(1));
+        assertTrue(Files.isDirectory(out.resolve("image")));
+    }
+
+    @Test
+    void aFullBuildThatFailsIsNotBuiltAgain(@TempDir Path dir) throws IOException {
+        fakeMkosi(dir.resolve("bin"), "echo \"$*\" >>\"" + dir.resolve("calls") + "\"\necho 'E: Unable to locate package jq' >&2\nexit 100\n");
+        MkosiBuilder b = new MkosiBuilder(new ProcessRunner(new HostTools(dir.resolve("bin") + ":/usr/bin:/bin")), dir.resolve("cache"),
+                Duration.ofMinutes(1), true);
+        Path packages = Files.createDirectories(dir.resolve("cache/packages/debian-bookworm/lib/apt/lists"));
+        Files.writeString(packages.resolve("x_Packages"), "");
+        ImageSpec spec = ImageSpec.of("debian", "bookworm").withPackages("jq");
+        Path out = Files.createDirectories(dir.resolve("out"));
+        ImageBuildException e = assertThrows(ImageBuildException.class,
+                () -> b.build(spec, ImageRecipe.of(null), dir, out, dir.resolve("build.log")));
+        assertTrue(e.getMessage().contains("mkosi failed to build the image debian:bookworm (exit code 100)"), e.getMessage());
+        assertEquals(1, Files.readAllLines(dir.resolve("calls")).size());
     }
 
     @Test

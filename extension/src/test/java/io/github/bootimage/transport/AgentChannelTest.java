@@ -69,6 +69,18 @@ class AgentChannelTest {
         ExecResult seq = exec(ExecRequest.of("seq", "1", "200000"));
         assertEquals(1_288_895, seq.stdout().length());
         assertTrue(seq.stdout().startsWith("1\n2\n3\n") && seq.stdout().endsWith("199999\n200000\n"));
+        // Over 64 KiB the agent streams the frame in parts: a big stderr beside a small or empty stdout stays apart.
+        String lines = java.util.stream.IntStream.rangeClosed(1, 30_000).mapToObj(i -> i + "\n").collect(java.util.stream.Collectors.joining());
+        ExecResult bigErr = exec(ExecRequest.of("sh", "-c", "seq 1 30000 >&2; echo small"));
+        assertEquals("small\n", bigErr.stdout());
+        assertEquals(lines, bigErr.stderr());
+        ExecResult onlyErr = exec(ExecRequest.of("sh", "-c", "seq 1 30000 >&2"));
+        assertEquals("", onlyErr.stdout());
+        assertEquals(lines, onlyErr.stderr());
+        ExecResult bothBig = exec(ExecRequest.of("sh", "-c", "seq 1 30000; seq 1 30000 >&2; exit 3"));
+        assertEquals(3, bothBig.exitCode());
+        assertEquals(lines, bothBig.stdout());
+        assertEquals(lines, bothBig.stderr());
     }
 
     @Test
