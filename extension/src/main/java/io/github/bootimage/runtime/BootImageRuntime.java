@@ -407,7 +407,7 @@ public final class BootImageRuntime implements AutoCloseable {
                 hostSshPort = net.hostPort(22);
             }
             commands = transport == Transport.SSH
-                    ? SshTransport.connect(name, hostSshPort, keys, console, guest::isAlive, bootTimeout)
+                    ? SshTransport.connect(name, hostSshPort, keys, console, guest::isAlive, bootTimeout, settings.sshAgent())
                     : console;
             if (net != null) {
                 CommandTransport ready = commands;

@@ -123,6 +123,19 @@ public final class Settings {
     }
 
     /**
+     * Whether the SSH transport runs commands through agents on long-lived sessions (bootimage.ssh.agent:
+     * {@code true}, the default) or each in a session of its own ({@code false}: sshd's fork and a login shell
+     * per command, as before; kept to compare and for guests without bash).
+     */
+    public boolean sshAgent() {
+        String v = get("ssh.agent").orElse("true").strip().toLowerCase(Locale.ROOT);
+        if (!v.equals("true") && !v.equals("false")) {
+            throw bad("ssh.agent", v, "true, false");
+        }
+        return v.equals("true");
+    }
+
+    /**
      * Whether the agent gets a channel of its own (bootimage.agent.channel: {@code auto}, the default) or
      * runs on the guest's console ({@code console}: the fallback, kept to compare and to debug).
      */

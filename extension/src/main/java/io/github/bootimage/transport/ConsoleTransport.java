@@ -128,6 +128,25 @@ public final class ConsoleTransport implements CommandTransport {
         }
     }
 
+    /**
+     * Commands through an agent started on a stream of its own, such as an SSH session's pipes
+     * ({@link SshTransport}): nothing else writes to it, and there is no console to read.
+     *
+     * @param via             how commands travel, for messages ("ssh")
+     * @param agentOutput     where the agent's frames arrive
+     * @param agentInput      where requests go
+     * @param exitDescription how the stream ended, for messages
+     */
+    static ConsoleTransport overStream(String machine, String via, InputStream agentOutput, OutputStream agentInput,
+                                       Supplier<String> exitDescription) {
+        return new ConsoleTransport(machine, via, agentOutput, agentInput, null, () -> false, exitDescription, false);
+    }
+
+    /** Whether the agent's stream has ended (or the transport was closed): no command can run any more. */
+    boolean ended() {
+        return eof;
+    }
+
     private interface Reading {
         void run() throws IOException;
     }

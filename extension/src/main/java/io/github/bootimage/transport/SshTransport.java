@@ -36,16 +36,23 @@ import io.github.bootimage.ExecResult;
 import io.github.bootimage.MachineLaunchException;
 
 /**
- * Commands over one persistent sshj connection to the guest's sshd, a {@link Session} per command:
- * stdout and stderr apart, the exit status (128+N for a signal, as on the console), a
- * per-command timeout after which the command's whole process tree is killed (every process whose
- * environment holds the command's {@code BOOTIMAGE_EXEC} tag), and several threads at once (up to
- * {@value #MAX_SESSIONS} sessions, the rest wait). The
+ * Commands over one persistent sshj connection to the guest's sshd: stdout and stderr apart, the exit
+ * status (128+N for a signal, as on the console), a per-command timeout, and several threads at once (up
+ * to {@value #MAX_SESSIONS} commands, the rest wait). The
  * socket has TCP_NODELAY (without it, Nagle's algorithm costs about 45 ms a command). The guest's host
  * key is pinned: only the keys read from the guest over its console are accepted. Files travel over
  * SFTP ({@link SftpCopy}).
  *
- * <p><b>A command returns when its own process exits</b>, as over the agent: a child it leaves running
+ * <p><b>Agent sessions</b> (bootimage.ssh.agent, on by default): up to {@value #MAX_AGENTS} long-lived sessions
+ * each run the bootimage agent ({@code console-agent.sh}, sent with the session's command), and a command goes to
+ * an idle one as a request line and comes back as a checked frame, as over the agent channel ({@link AgentSession}).
+ * That spares each command sshd's fork, a login shell's start and the wrapper below (exec(true) took 1.8x
+ * {@code nsenter} that way). A timeout kills the command's process group. A command that finds every agent busy,
+ * or runs where the agent cannot start (no bash), gets a session of its own:
+ *
+ * <p><b>A session per command</b> ({@link #wrap}): a timeout kills the command's whole process tree (every
+ * process whose environment holds the command's {@code BOOTIMAGE_EXEC} tag).
+ * <b>A command returns when its own process exits</b>, as over the agent: a child it leaves running
  * would hold the session's pipes open (sshd ends a session only when they close), so the command's
  * output goes to files of its own in the guest ({@code /run}, else {@code $TMPDIR}) that
  * {@link #wrap} sends once it exits; the child keeps running and writes into its own files, which
@@ -78,8 +85,24 @@ public final class SshTransport implements CommandTransport {
         return t;
     });
 
+    /**
+     * At most this many long-lived sessions run the agent; a command that finds them all busy gets a session of
+     * its own. With OpenSSH's MaxSessions of 10 that leaves room for such sessions, copies and kills.
+     */
+    static final int MAX_AGENTS = 4;
+    /** How long an agent session may take to start before the transport falls back to a session per command. */
+    static final Duration AGENT_START = Duration.ofSeconds(15);
+
     private final SshTarget target;
     private final Duration connectTimeout;
+    private final boolean agents;
+    /** Agent sessions no command uses at the moment; {@link #openAgents} counts them and the busy ones. */
+    private final java.util.Deque<AgentSession> idleAgents = new java.util.ArrayDeque<>();
+    private int openAgents;
+    /** Why agent sessions are off for this connection (the agent could not start), or null. */
+    private volatile String agentsOff;
+    /** Whether an agent session was started (the transport's close then removes what a killed agent left). */
+    private volatile boolean startedAgents;
     private final ExecutorService pumps;
     private final Semaphore sessions = new Semaphore(MAX_SESSIONS, true);
     private final String tagPrefix = "bi" + Long.toHexString(System.nanoTime() & 0xffffffL);
@@ -94,9 +117,10 @@ public final class SshTransport implements CommandTransport {
     private volatile SSHClient client;
     private volatile boolean closed;
 
-    private SshTransport(SshTarget target, Duration connectTimeout) {
+    private SshTransport(SshTarget target, Duration connectTimeout, boolean agents) {
         this.target = target;
         this.connectTimeout = connectTimeout;
+        this.agents = agents;
         this.pumps = Executors.newCachedThreadPool(r -> {
             Thread t = new Thread(r, "bootimage-ssh-" + target.machine());
             t.setDaemon(true);
@@ -112,18 +136,38 @@ public final class SshTransport implements CommandTransport {
      */
     public static SshTransport connect(String machine, int port, SshKeys keys, ConsoleTransport console,
                                        BooleanSupplier alive, Duration timeout) {
+        return connect(machine, port, keys, console, alive, timeout, true);
+    }
+
+    /**
+     * As {@link #connect(String, int, SshKeys, ConsoleTransport, BooleanSupplier, Duration)}.
+     *
+     * @param agents whether commands run through agents on long-lived sessions (bootimage.ssh.agent), or each
+     *               in a session of its own
+     */
+    public static SshTransport connect(String machine, int port, SshKeys keys, ConsoleTransport console,
+                                       BooleanSupplier alive, Duration timeout, boolean agents) {
         SshTarget t = new SshTarget(machine, "127.0.0.1", port, "root", keys, List.of(), alive, () -> console.consoleTail(30));
         long start = System.nanoTime();
         t = t.withHostKeys(GuestHostKeys.read(t, console, timeout));
         Duration left = timeout.minusNanos(System.nanoTime() - start);
-        return open(t, left.compareTo(Duration.ofSeconds(5)) < 0 ? Duration.ofSeconds(5) : left);
+        return open(t, left.compareTo(Duration.ofSeconds(5)) < 0 ? Duration.ofSeconds(5) : left, agents);
     }
 
-    /** Waits for the banner, connects and authenticates to a target whose host keys are known. */
+    /** Waits for the banner, connects and authenticates to a target whose host keys are known; commands run through agents. */
     public static SshTransport open(SshTarget target, Duration timeout) {
+        return open(target, timeout, true);
+    }
+
+    /**
+     * Waits for the banner, connects and authenticates to a target whose host keys are known.
+     *
+     * @param agents whether commands run through agents on long-lived sessions, or each in a session of its own
+     */
+    public static SshTransport open(SshTarget target, Duration timeout, boolean agents) {
         long start = System.nanoTime();
         SshReadiness.awaitBanner(target, timeout);
-        SshTransport t = new SshTransport(target, timeout);
+        SshTransport t = new SshTransport(target, timeout, agents);
         try {
             t.client = t.login();
         } catch (RuntimeException e) {
@@ -226,6 +270,175 @@ public final class SshTransport implements CommandTransport {
     @Override
     public ExecResult exec(ExecRequest request, Duration defaultTimeout) {
         Duration timeout = request.timeout() != null ? request.timeout() : defaultTimeout;
+        acquire(request);
+        AgentSession agent = null;
+        try {
+            agent = borrowAgent(request);
+        } finally {
+            if (agent == null) {
+                sessions.release();
+            }
+        }
+        if (agent != null) {
+            try {
+                return onAgent(agent, request, timeout);
+            } finally {
+                sessions.release();
+            }
+        }
+        return inOwnSession(request, timeout);
+    }
+
+    /**
+     * A long-lived session running the bootimage agent ({@code console-agent.sh}, sent with the session's
+     * command and started in a directory of its own under {@code /run}, removed when the session ends): a
+     * command then costs the agent's fork and one round trip, instead of sshd's fork, a login shell's start and
+     * the wrapper's subshell, and means what it means over the agent channel (exact bytes checked against the
+     * frame's lengths and cksums, stdin at end of file unless given, a return when the command's own process
+     * exits, 128+N for a signal, a timeout that kills the command's process group).
+     */
+    private record AgentSession(Session session, ConsoleTransport agent, SSHClient client) {
+        boolean usable() {
+            return !agent.ended() && session.isOpen() && client.isConnected();
+        }
+
+        void close() {
+            agent.close();
+            closeQuietly(session);
+        }
+    }
+
+    /** Why agent sessions are off for this connection, or null while they are used. */
+    String agentsOff() {
+        return agentsOff;
+    }
+
+    /**
+     * The shell line that starts an agent session: the agent's script travels with it, as base64, into a
+     * directory named {@code bootimage-agent-<tag prefix>-<n>} under {@code /run}, which goes when the agent ends
+     * (and, for an agent that was killed, when the transport closes).
+     */
+    static String agentCommand(String dirName) {
+        String b64 = java.util.Base64.getEncoder().encodeToString(
+                ConsoleTransport.agentScript().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        return "d=/run; [ -w /run ] || d=${TMPDIR:-/tmp}; d=$d/" + dirName + "; mkdir -m 700 \"$d\" || exit 1;"
+                + " printf %s " + b64 + " | base64 -d >\"$d/agent.sh\" && BOOTIMAGE_AGENT_DIR=\"$d\" bash \"$d/agent.sh\";"
+                + " r=$?; rm -rf -- \"$d\"; exit $r";
+    }
+
+    /** An idle agent session, a new one while fewer than {@value #MAX_AGENTS} are open, or null: a session of its own. */
+    private AgentSession borrowAgent(ExecRequest request) {
+        if (!agents || agentsOff != null || closed) {
+            return null;
+        }
+        synchronized (idleAgents) {
+            for (AgentSession a; (a = idleAgents.pollFirst()) != null; ) {
+                if (a.usable()) {
+                    return a;
+                }
+                a.close();
+                openAgents--;
+            }
+            if (openAgents >= MAX_AGENTS) {
+                return null;
+            }
+            openAgents++;
+        }
+        try {
+            return startAgent(request);
+        } catch (RuntimeException | IOException e) {
+            synchronized (idleAgents) {
+                openAgents--;
+            }
+            if (connected()) {
+                agentsOff = describe(e);
+                LOG.log(System.Logger.Level.WARNING, "The agent could not start over SSH on " + target.machine()
+                        + "; commands get a session each from now on: " + agentsOff);
+            }
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            synchronized (idleAgents) {
+                openAgents--;
+            }
+            throw Failures.interrupted(target.machine(), "ssh", request.commandLine(), true);
+        }
+    }
+
+    private AgentSession startAgent(ExecRequest request) throws IOException, InterruptedException {
+        SSHClient c = client(request);
+        Session s = SshSessions.startSession(c);
+        try {
+            Session.Command cmd = s.exec(agentCommand("bootimage-agent-" + tagPrefix + "-" + TAGS.incrementAndGet()));
+            ConsoleTransport t = ConsoleTransport.overStream(target.machine(), "ssh", cmd.getInputStream(),
+                    cmd.getOutputStream(), () -> "its SSH session ended");
+            try {
+                t.awaitReady(AGENT_START);
+            } catch (RuntimeException e) {
+                t.close();
+                throw e;
+            }
+            startedAgents = true;
+            return new AgentSession(s, t, c);
+        } catch (IOException | RuntimeException e) {
+            closeQuietly(s);
+            throw e;
+        }
+    }
+
+    private ExecResult onAgent(AgentSession a, ExecRequest request, Duration timeout) {
+        boolean keep = false;
+        try {
+            ExecResult r = a.agent().exec(request, timeout);
+            keep = true;
+            return r;
+        } catch (CommandTimeoutException e) {
+            // The agent's own timeout report (with the output so far) leaves it ready for the next command; no
+            // answer at all means it is stuck with this one, so it goes.
+            keep = e.partial() != null && a.usable();
+            throw e;
+        } catch (RuntimeException e) {
+            if (a.usable()) {
+                keep = true;
+                throw e;
+            }
+            // The session or the connection ended under the command: the error a session of its own gives.
+            if (closed) {
+                throw gone(request, "the transport was closed", null);
+            }
+            throw gone(request, connectionOutlives(a.client()) ? "its SSH session to " + target.endpoint() + " ended while it ran"
+                    : "the SSH connection to " + target.endpoint() + " dropped while it ran", null);
+        } finally {
+            synchronized (idleAgents) {
+                if (keep && !closed) {
+                    idleAgents.addFirst(a);
+                } else {
+                    openAgents--;
+                    a.close();
+                }
+            }
+        }
+    }
+
+    /**
+     * Whether the connection is still up half a second after an agent's session ended: a dropped connection ends
+     * the session's stream first, and sshj notices the connection's end a moment later.
+     */
+    private static boolean connectionOutlives(SSHClient c) {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(500);
+        while (c.isConnected() && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        return c.isConnected();
+    }
+
+    /** A command in a session of its own, wrapped by {@link #wrap}. */
+    private ExecResult inOwnSession(ExecRequest request, Duration timeout) {
         String tag = tagPrefix + "-" + TAGS.incrementAndGet();
         String rendered = ShellCommand.render(request);
         long start = System.nanoTime();
@@ -420,8 +633,14 @@ public final class SshTransport implements CommandTransport {
     public void close() {
         RuntimeException failure = null;
         synchronized (this) {
-            deleteFinished();
             closed = true;
+            synchronized (idleAgents) {
+                // Closing a session ends its agent's input: the agent exits and its directory is removed.
+                idleAgents.forEach(AgentSession::close);
+                openAgents -= idleAgents.size();
+                idleAgents.clear();
+            }
+            deleteFinished();
             try {
                 if (client != null) {
                     client.disconnect();
@@ -449,10 +668,11 @@ public final class SshTransport implements CommandTransport {
     /** Deletes the output files of the finished commands no batch took yet, over one last session. */
     private void deleteFinished() {
         SSHClient c = client;
-        if (c == null || !c.isConnected() || finished.isEmpty()) {
+        if (c == null || !c.isConnected() || (finished.isEmpty() && !startedAgents)) {
             return;
         }
-        StringBuilder script = new StringBuilder("d=/run; [ -w /run ] || d=${TMPDIR:-/tmp}; rm -f --");
+        StringBuilder script = new StringBuilder("d=/run; [ -w /run ] || d=${TMPDIR:-/tmp}; rm -rf -- \"$d\"/bootimage-agent-")
+                .append(tagPrefix).append("-*; rm -f --");
         for (String t; (t = finished.poll()) != null; ) {
             finishedCount.decrementAndGet();
             script.append(" \"$d/bootimage-").append(t).append(".o\" \"$d/bootimage-").append(t).append(".e\"");

@@ -31,7 +31,8 @@ final class SshTestServer implements AutoCloseable {
         String[] wanted = authorizedKey.strip().split("\\s+");
         sshd.setPublickeyAuthenticator((user, key, session) -> acceptKeys && "root".equals(user)
                 && line(key).equals(wanted[0] + " " + wanted[1]));
-        sshd.setCommandFactory((channel, command) -> new LocalShell(command));
+        sshd.setCommandFactory((channel, command) -> new LocalShell(refuseAgents && command.contains("bootimage-agent-")
+                ? "echo 'bash: command not found' >&2; exit 127" : command));
         sshd.start();
     }
 
@@ -39,6 +40,9 @@ final class SshTestServer implements AutoCloseable {
         String[] f = PublicKeyEntry.toString(key).split("\\s+");
         return f[0] + " " + f[1];
     }
+
+    /** Whether a session that starts the agent fails at once, as on a guest without bash. */
+    volatile boolean refuseAgents;
 
     int port() {
         return sshd.getPort();

@@ -155,10 +155,11 @@ class SshTransportTest {
         assertTrue(e.getMessage().contains("host key") && e.getMessage().contains("pinned"), e.getMessage());
     }
 
-    @Test
-    void aCommandReturnsWhenItsOwnProcessExitsWhileItsChildKeepsRunning() throws Exception {
-        ssh = SshTransport.open(target(server.port()), T);
-        String marker = "27.1828" + ProcessHandle.current().pid();
+    @org.junit.jupiter.params.ParameterizedTest(name = "agents {0}")
+    @org.junit.jupiter.params.provider.ValueSource(booleans = {true, false})
+    void aCommandReturnsWhenItsOwnProcessExitsWhileItsChildKeepsRunning(boolean agents) throws Exception {
+        ssh = SshTransport.open(target(server.port()), T, agents);
+        String marker = "27.1828" + ProcessHandle.current().pid() + (agents ? "1" : "2");
         long start = System.nanoTime();
         ExecResult r = ssh.exec(ExecRequest.of("sh", "-c", "(sleep " + marker + "; echo late) & echo started"), T);
         long millis = Duration.ofNanos(System.nanoTime() - start).toMillis();
@@ -169,7 +170,10 @@ class SshTransportTest {
                 "the child must keep running");
         ProcessHandle.allProcesses().filter(p -> p.info().commandLine().orElse("").contains(marker))
                 .forEach(ProcessHandle::destroyForcibly);
-        // This connection's own files only: other runs on the host (the server is the host's /run) make theirs.
+        if (agents) {
+            return;
+        }
+        // A session per command: this connection's own files only: other runs on the host (the server is the host's /run) make theirs.
         ExecRequest count = ExecRequest.of("sh", "-c", "ls /run | grep -c '^bootimage-" + ssh.tagPrefix() + "-' || true");
         // Finished commands' files go a batch at a time, in the background: at most two a command for one
         // batch and the counting command's own two, however many commands ran; the rest when the transport closes.
@@ -189,24 +193,31 @@ class SshTransportTest {
         }
     }
 
-    @Test
-    void commandTimeoutKillsTheProcessTreeAndTheConnectionStaysUsable() throws Exception {
-        ssh = SshTransport.open(target(server.port()), T);
-        String marker = "31.4159" + ProcessHandle.current().pid();
+    @org.junit.jupiter.params.ParameterizedTest(name = "agents {0}")
+    @org.junit.jupiter.params.provider.ValueSource(booleans = {true, false})
+    void commandTimeoutKillsTheProcessTreeAndTheConnectionStaysUsable(boolean agents) throws Exception {
+        ssh = SshTransport.open(target(server.port()), T, agents);
+        String marker = "31.4159" + ProcessHandle.current().pid() + (agents ? "1" : "2");
         CommandTimeoutException e = assertThrows(CommandTimeoutException.class, () -> ssh.exec(
-                ExecRequest.of("sh", "-c", "sleep " + marker + " & sleep " + marker + "; echo never")
+                ExecRequest.of("sh", "-c", "echo so far; sleep " + marker + " & sleep " + marker + "; echo never")
                         .withTimeout(Duration.ofMillis(500)), T));
-        assertEquals("Command [sh -c 'sleep " + marker + " & sleep " + marker + "; echo never'] on machine test-vm (ssh)"
-                + " timed out after 500 ms and was killed with its child processes; the machine is still usable."
-                + " Pass a longer timeout with ExecRequest.withTimeout(...) or set bootimage.timeout.command.", e.getMessage());
+        String command = "Command [sh -c 'echo so far; sleep " + marker + " & sleep " + marker + "; echo never'] on machine test-vm (ssh)"
+                + " timed out after 500 ms and was killed";
+        String hint = "; the machine is still usable. Pass a longer timeout with ExecRequest.withTimeout(...) or set bootimage.timeout.command.";
+        // The agent kills the command's process group and sends what the command wrote so far; a session of its own
+        // kills every process with the command's tag, and its output went with the session.
+        assertEquals(agents ? command + hint + " Output so far:" + io.github.bootimage.runtime.Texts.section("stdout", "so far\n")
+                + io.github.bootimage.runtime.Texts.section("stderr", "")
+                : command + " with its child processes" + hint, e.getMessage());
         assertEquals("ok\n", ssh.exec(ExecRequest.of("echo", "ok"), T).stdout());
         org.awaitility.Awaitility.await("the command's child processes to be gone").atMost(Duration.ofSeconds(10))
                 .until(() -> ProcessHandle.allProcesses().noneMatch(p -> p.info().commandLine().orElse("").contains(marker)));
     }
 
-    @Test
-    void connectionDroppedMidCommandNamesMachineAndCommandThenReconnects() throws Exception {
-        ssh = SshTransport.open(target(server.port()), T);
+    @org.junit.jupiter.params.ParameterizedTest(name = "agents {0}")
+    @org.junit.jupiter.params.provider.ValueSource(booleans = {true, false})
+    void connectionDroppedMidCommandNamesMachineAndCommandThenReconnects(boolean agents) throws Exception {
+        ssh = SshTransport.open(target(server.port()), T, agents);
         ExecutorService one = Executors.newSingleThreadExecutor();
         try {
             String marker = "5.0" + ProcessHandle.current().pid();
@@ -224,6 +235,55 @@ class SshTransportTest {
             one.shutdownNow();
         }
         assertEquals("back\n", ssh.exec(ExecRequest.of("echo", "back"), T).stdout());
+    }
+
+    @Test
+    void commandsShareAFewAgentSessionsWhoseDirectoriesGoWithTheTransport() throws Exception {
+        ssh = SshTransport.open(target(server.port()), T);
+        ExecRequest where = ExecRequest.of("sh", "-c", "echo \"$BOOTIMAGE_AGENT_DIR\"");
+        String dir = ssh.exec(where, T).stdout().strip();
+        assertTrue(dir.matches(".*/bootimage-agent-" + ssh.tagPrefix() + "-\\d+"), dir);
+        assertTrue(java.nio.file.Files.isRegularFile(Path.of(dir, "agent.sh")), "the server's commands run on this host");
+        assertEquals(dir, ssh.exec(where, T).stdout().strip(), "the next command runs on the same agent");
+        ExecutorService pool = Executors.newFixedThreadPool(12);
+        java.util.Set<String> dirs = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        try {
+            List<Future<ExecResult>> fs = new ArrayList<>();
+            for (int i = 0; i < 36; i++) {
+                String n = Integer.toString(i);
+                fs.add(pool.submit(() -> ssh.exec(ExecRequest.of("sh", "-c", "sleep 0.1; echo " + n + "; echo \"$BOOTIMAGE_AGENT_DIR\" >&2"), T)));
+            }
+            for (int i = 0; i < fs.size(); i++) {
+                ExecResult r = fs.get(i).get(60, TimeUnit.SECONDS);
+                assertEquals(i + "\n", r.stdout());
+                dirs.add(r.stderr().strip());
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        // At most MAX_AGENTS agents; a command that found them all busy ran in a session of its own (no agent directory).
+        dirs.remove("");
+        assertTrue(dirs.size() >= 2 && dirs.size() <= SshTransport.MAX_AGENTS, dirs.toString());
+        // The test server kills a session's processes when it closes (OpenSSH ends their input, and the agent
+        // removes its directory itself): the transport's close removes what such agents left.
+        ssh.close();
+        ssh = null;
+        dirs.add(dir);
+        org.awaitility.Awaitility.await("the agents to exit and remove their directories").atMost(Duration.ofSeconds(10))
+                .until(() -> dirs.stream().noneMatch(d -> java.nio.file.Files.exists(Path.of(d))));
+    }
+
+    @Test
+    void anAgentThatCannotStartLeavesCommandsToASessionEach() {
+        server.refuseAgents = true;
+        ssh = SshTransport.open(target(server.port()), T);
+        ExecResult r = ssh.exec(ExecRequest.of("sh", "-c", "echo \"[$BOOTIMAGE_AGENT_DIR]\"; echo err >&2; exit 3"), T);
+        assertEquals(3, r.exitCode());
+        assertEquals("[]\n", r.stdout(), "not through an agent");
+        assertEquals("err\n", r.stderr());
+        assertTrue(ssh.agentsOff().startsWith("MachineLaunchException: Machine test-vm stopped while booting (its SSH session ended)"),
+                ssh.agentsOff());
+        assertEquals("ok\n", ssh.exec(ExecRequest.of("echo", "ok"), T).stdout());
     }
 
     @Test
