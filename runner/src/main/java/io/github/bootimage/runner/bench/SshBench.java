@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 
@@ -13,8 +14,10 @@ import io.github.bootimage.Boot;
 import io.github.bootimage.ExecRequest;
 import io.github.bootimage.Transport;
 import io.github.bootimage.image.ImageSpec;
+import io.github.bootimage.runtime.BootImageRuntime;
 import io.github.bootimage.runtime.DefaultMachine;
 import io.github.bootimage.runtime.MachineRequest;
+import io.github.bootimage.runtime.Settings;
 import io.github.bootimage.transport.SshKeys;
 
 /**
@@ -49,6 +52,19 @@ public final class SshBench implements BenchSection {
             }
             double p50 = Stats.percentile(sshj, 50);
             double p95 = Stats.percentile(sshj, 95);
+            // Today's default (agent sessions) against a session per command, on a second machine of the same image.
+            double[] perSession = new double[sshj.length];
+            try (BootImageRuntime own = perCommandSessions(ctx);
+                 DefaultMachine s = own.boot(new MachineRequest(spec, Boot.NSPAWN, Transport.SSH, null, "bench"))) {
+                for (int i = 0; i < 20; i++) {
+                    s.exec("true");
+                }
+                for (int i = 0; i < perSession.length; i++) {
+                    long t = System.nanoTime();
+                    s.exec(ExecRequest.of("true"));
+                    perSession[i] = Stats.since(t);
+                }
+            }
 
             // The baselines log in with a key of their own, added to the guest for this run.
             SshKeys own = SshKeys.generate(tmp.resolve("keys"));
@@ -86,6 +102,8 @@ public final class SshBench implements BenchSection {
             rows.add(new BenchRow(name(), "exec(true) over ssh (sshj, one connection) p50", p50, "ms",
                     "nsenter -t PID -a true p50", Stats.percentile(nsenter, 50), "<= 1.0x nsenter",
                     p50 <= Stats.percentile(nsenter, 50)));
+            rows.add(new BenchRow(name(), "exec(true) over ssh (sshj, one connection) p50", p50, "ms",
+                    "a session per command (bootimage.ssh.agent=false) p50", Stats.percentile(perSession, 50), null, null));
             rows.add(new BenchRow(name(), "exec(true) over ssh (sshj, one connection) p95", p95, "ms",
                     "OpenSSH client through a ControlMaster p95", Stats.percentile(master, 95), null, null));
 
@@ -101,6 +119,13 @@ public final class SshBench implements BenchSection {
             io.github.bootimage.image.ImageCache.deleteTree(tmp);
         }
         return rows;
+    }
+
+    /** A runtime like the run's whose SSH transport gives each command a session of its own. */
+    private static BootImageRuntime perCommandSessions(BenchContext ctx) {
+        Settings base = ctx.factory().settings();
+        return BootImageRuntime.forHost(new Settings(k -> k.equals("bootimage.ssh.agent") ? Optional.of("false")
+                : base.get(k.substring("bootimage.".length()))));
     }
 
     private static double roundTrip(DefaultMachine m, Path big, Path back) {
