@@ -4,7 +4,6 @@ import java.util.ArrayList;
 import java.util.List;
 
 import io.github.bootimage.Boot;
-import io.github.bootimage.ExecRequest;
 import io.github.bootimage.Transport;
 import io.github.bootimage.image.Image;
 import io.github.bootimage.image.ImageSpec;
@@ -71,16 +70,9 @@ public final class FoundationBench implements BenchSection {
         rows.add(new BenchRow(name(), "nspawn boot to first command (console) p50 of " + boots, oursP50, "ms",
                 "raw systemd-nspawn to autologin prompt", rawP50, "<= 1.5x raw", oursP50 <= 1.5 * rawP50));
 
-        double[] exec = new double[Math.max(200, ctx.iterations())];
+        double[] exec;
         try (DefaultMachine m = ctx.factory().boot(req)) {
-            for (int i = 0; i < 20; i++) {
-                m.exec("true");
-            }
-            for (int i = 0; i < exec.length; i++) {
-                long t = System.nanoTime();
-                m.exec(ExecRequest.of("true"));
-                exec[i] = Stats.since(t);
-            }
+            exec = Stats.execTrue(m, 20, Math.max(200, ctx.iterations()));
         }
         double p50 = Stats.percentile(exec, 50);
         rows.add(new BenchRow(name(), "exec(true) over console p50", p50, "ms", "bare marker round trip p50",

@@ -136,14 +136,7 @@ public final class QemuBench implements BenchSection {
      */
     private static double execTimes(DefaultMachine m, double[] into) {
         m.exec(ExecRequest.of("systemctl", "is-system-running", "--wait").withTimeout(java.time.Duration.ofMinutes(5)));
-        for (int k = 0; k < 10; k++) {
-            m.exec("true");
-        }
-        for (int k = 0; k < into.length; k++) {
-            long e = System.nanoTime();
-            m.exec(ExecRequest.of("true"));
-            into[k] = Stats.since(e);
-        }
+        System.arraycopy(Stats.execTrue(m, 10, into.length), 0, into, 0, into.length);
         String loop = "for i in $(seq 30); do s=$EPOCHREALTIME; /bin/true; e=$EPOCHREALTIME; echo $(( ${e/[.,]/} - ${s/[.,]/} )); done";
         double[] inGuest = m.succeed("bash", "-c", loop).lines().mapToDouble(l -> Double.parseDouble(l.strip()) / 1000).toArray();
         return Stats.percentile(inGuest, 50);

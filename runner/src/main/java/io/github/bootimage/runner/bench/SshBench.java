@@ -11,7 +11,6 @@ import java.util.Random;
 import java.util.concurrent.TimeUnit;
 
 import io.github.bootimage.Boot;
-import io.github.bootimage.ExecRequest;
 import io.github.bootimage.Transport;
 import io.github.bootimage.image.ImageSpec;
 import io.github.bootimage.runtime.BootImageRuntime;
@@ -41,29 +40,14 @@ public final class SshBench implements BenchSection {
         try (DefaultMachine m = ctx.factory().boot(new MachineRequest(spec, Boot.NSPAWN, Transport.SSH, null, "bench"))) {
             rows.add(new BenchRow(name(), "nspawn boot to first command (ssh: keys, banner, connect, auth)",
                     m.info().bootTime().toMillis(), "ms", null, Double.NaN, null, null));
-            double[] sshj = new double[Math.max(200, ctx.iterations())];
-            for (int i = 0; i < 20; i++) {
-                m.exec("true");
-            }
-            for (int i = 0; i < sshj.length; i++) {
-                long t = System.nanoTime();
-                m.exec(ExecRequest.of("true"));
-                sshj[i] = Stats.since(t);
-            }
+            double[] sshj = Stats.execTrue(m, 20, Math.max(200, ctx.iterations()));
             double p50 = Stats.percentile(sshj, 50);
             double p95 = Stats.percentile(sshj, 95);
             // Today's default (agent sessions) against a session per command, on a second machine of the same image.
-            double[] perSession = new double[sshj.length];
+            double[] perSession;
             try (BootImageRuntime own = perCommandSessions(ctx);
                  DefaultMachine s = own.boot(new MachineRequest(spec, Boot.NSPAWN, Transport.SSH, null, "bench"))) {
-                for (int i = 0; i < 20; i++) {
-                    s.exec("true");
-                }
-                for (int i = 0; i < perSession.length; i++) {
-                    long t = System.nanoTime();
-                    s.exec(ExecRequest.of("true"));
-                    perSession[i] = Stats.since(t);
-                }
+                perSession = Stats.execTrue(s, 20, sshj.length);
             }
 
             // The baselines log in with a key of their own, added to the guest for this run.
