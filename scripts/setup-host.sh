@@ -25,6 +25,8 @@ case "$major" in 12|bookworm*) jdk=openjdk-17-jdk-headless ;; *) jdk=openjdk-21-
 need=(mkosi systemd-container qemu-system-x86 qemu-utils kmod e2fsprogs debian-archive-keyring
       openssh-client util-linux uidmap dosfstools mtools fdisk cpio zstd maven "$jdk"
       apt dpkg-dev
+      # qemu's fast initrd (extension/.../boot/FastInitrd.java): a static busybox, xz for compressed kernel modules
+      busybox-static xz-utils
       # RPM distributions (Fedora, CentOS, RHEL and UBI, Alma, Rocky): dnf and rpm, and the keys mkosi looks
       # for in /usr/share/distribution-gpg-keys
       dnf rpm distribution-gpg-keys

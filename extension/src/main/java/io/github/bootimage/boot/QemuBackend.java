@@ -69,8 +69,8 @@ public final class QemuBackend implements BootBackend {
          * written to the emulated 16550 is an exit to qemu); the kernel keeps its messages there, so that a
          * boot that times out shows in its console tail how far the kernel got; the units a test VM has no
          * use for ({@link QemuBackend#MASKED_UNITS}) masked for the boot (the image stays the same); the network card without its iPXE boot ROM (the kernel is
-         * booted directly, the firmware would only load and start the ROM); and under TCG
-         * {@link QemuBackend#TCG_KERNEL_ARGS}.
+         * booted directly, the firmware would only load and start the ROM); {@link FastInitrd} instead of mkosi's
+         * initrd where it can be made; and under TCG {@link QemuBackend#TCG_KERNEL_ARGS}.
          */
         FAST,
         /** The command line before that tuning, kept to measure it against (the bench's baseline). */
@@ -160,8 +160,9 @@ public final class QemuBackend implements BootBackend {
                 "-monitor", "none", "-chardev", "stdio,id=console,signal=off", "-serial", "chardev:console",
                 "-qmp", "unix:" + qmpSocket + ",server=on,wait=off",
                 "-kernel", image.kernel().orElseThrow().toString()));
-        image.initrd().ifPresent(i -> cmd.addAll(List.of("-initrd", i.toString())));
         boolean fast = sizing.profile() == Profile.FAST;
+        (fast ? FastInitrd.forImage(image, FastInitrd.BUSYBOX).or(image::initrd) : image.initrd())
+                .ifPresent(i -> cmd.addAll(List.of("-initrd", i.toString())));
         StringBuilder append = new StringBuilder(ROOT).append(' ').append(KERNEL_COMMAND_LINE);
         if (fast) {
             append.append(' ').append(QUIET_KERNEL_ARGS);
