@@ -39,7 +39,7 @@ import io.github.bootimage.image.Image;
 public final class FastInitrd {
     private static final System.Logger LOG = System.getLogger(FastInitrd.class.getName());
     /** The file beside the image. */
-    public static final String FILE = "image.initrd-fast";
+    public static final String FILE = Image.FAST_INITRD;
     /** The partition label mkosi gives the root partition of an x86-64 disk. */
     static final String ROOT_LABEL = "root-x86-64";
     /** The modules the root disk needs, besides what they depend on. */

@@ -12,6 +12,11 @@ import java.util.Optional;
  * @param key   the full cache key
  */
 public record Image(Path entry, ImageSpec spec, String key) {
+    /**
+     * The qemu fast profile's initrd, made beside the image on its first boot (see the boot package's
+     * FastInitrd); derived from the image and the host's busybox, so it never travels with the entry.
+     */
+    public static final String FAST_INITRD = "image.initrd-fast";
 
     /** The directory tree (for a directory image). */
     public Path directory() {

@@ -32,11 +32,11 @@ final class EntryArchive {
     public record Packed(Path file, long size, String digest) {
     }
 
-    /** Packs a complete entry into {@code file} (zstd tar), leaving out its last-use stamp. */
+    /** Packs a complete entry into {@code file} (zstd tar), leaving out its last-use stamp and qemu's fast initrd. */
     public static Packed pack(Path entry, Path file) throws IOException {
         List<String> cmd = new ArrayList<>(List.of("tar", "--create", "--file=" + file, "--directory=" + entry,
                 "--use-compress-program=zstd -T0 -3 -q", "--numeric-owner", "--xattrs", "--xattrs-include=*", "--acls",
-                "--sparse", "--one-file-system", "--exclude=./" + ImageCache.LAST_USED, "."));
+                "--sparse", "--one-file-system", "--exclude=./" + ImageCache.LAST_USED, "--exclude=./" + io.github.bootimage.image.Image.FAST_INITRD, "."));
         run(cmd, "pack " + entry);
         return new Packed(file, Files.size(file), digest(file));
     }
