@@ -56,19 +56,26 @@ public final class FastInitrd {
         if (Files.isRegularFile(out)) {
             return Optional.of(out);
         }
-        try {
-            String why = make(image.disk(), image.initrd().orElse(null), busybox, out);
-            if (why != null) {
-                LOG.log(System.Logger.Level.INFO, "VMs of {0} boot with mkosi''s initrd: {1}", image.spec().label(), why);
-                return Optional.empty();
-            }
-            return Optional.of(out);
-        } catch (IOException | RuntimeException e) {
-            LOG.log(System.Logger.Level.INFO, "VMs of {0} boot with mkosi''s initrd: making the fast one failed: {1}",
-                    image.spec().label(), e.toString());
+        if (CANNOT.containsKey(out)) {
             return Optional.empty();
         }
+        String why;
+        try {
+            why = make(image.disk(), image.initrd().orElse(null), busybox, out);
+        } catch (IOException | RuntimeException e) {
+            why = "making the fast one failed: " + e;
+        }
+        if (why == null) {
+            return Optional.of(out);
+        }
+        // Said and tried once per image in this JVM: reading mkosi's initrd again would cost every boot seconds.
+        CANNOT.put(out, why);
+        LOG.log(System.Logger.Level.INFO, "VMs of {0} boot with mkosi''s initrd: {1}", image.spec().label(), why);
+        return Optional.empty();
     }
+
+    /** The images whose fast initrd could not be made in this JVM, and why. */
+    private static final Map<Path, String> CANNOT = new java.util.concurrent.ConcurrentHashMap<>();
 
     /**
      * Makes the initrd at {@code out} (atomically) and returns null, or returns why it cannot be made.
@@ -218,7 +225,7 @@ public final class FastInitrd {
         Modules m = new Modules();
         Map<String, byte[]> meta = new HashMap<>();
         try (InputStream in = p.getInputStream()) {
-            Cpio.read(in, (name, data) -> {
+            Cpio.read(in, name -> {
                 int i = name.indexOf("lib/modules/");
                 if (i < 0) {
                     return false;
@@ -371,16 +378,12 @@ public final class FastInitrd {
             out.write(new byte[(int) ((4 - written % 4) % 4)]);
         }
 
-        interface Want {
-            boolean test(String name, byte[] ignored);
-        }
-
         interface Take {
             void take(String name, byte[] data);
         }
 
         /** Reads concatenated newc archives, keeping the data of the files {@code want} names. */
-        static void read(InputStream in, Want want, Take take) throws IOException {
+        static void read(InputStream in, java.util.function.Predicate<String> want, Take take) throws IOException {
             java.io.BufferedInputStream s = new java.io.BufferedInputStream(in, 1 << 16);
             byte[] h = new byte[110];
             while (true) {
@@ -406,7 +409,7 @@ public final class FastInitrd {
                 byte[] n = s.readNBytes(nameSize);
                 s.skipNBytes((4 - (110 + nameSize) % 4) % 4);
                 String name = new String(n, 0, Math.max(0, nameSize - 1), StandardCharsets.UTF_8);
-                boolean keep = (mode & 0170000) == 0100000 && want.test(name, null);
+                boolean keep = (mode & 0170000) == 0100000 && want.test(name);
                 if (keep) {
                     take.take(name, s.readNBytes((int) size));
                 } else {
@@ -420,7 +423,7 @@ public final class FastInitrd {
     /** For tests: the file names and contents of a newc archive. */
     static Map<String, byte[]> list(InputStream in) throws IOException {
         Map<String, byte[]> all = new java.util.LinkedHashMap<>();
-        Cpio.read(in, (n, d) -> true, all::put);
+        Cpio.read(in, n -> true, all::put);
         return all;
     }
 }

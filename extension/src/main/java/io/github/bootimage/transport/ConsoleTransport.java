@@ -50,6 +50,8 @@ public final class ConsoleTransport implements CommandTransport {
     private static final System.Logger LOG = System.getLogger(ConsoleTransport.class.getName());
     private static final Pattern PROMPT = Pattern.compile("(?s).*[#$][ \\u001b\\[\\dmK;?]*$");
     private static final String AGENT = loadAgent();
+    /** The agent script as base64, as the console bootstrap and SSH agent sessions send it. */
+    private static final String AGENT_BASE64 = Base64.getEncoder().encodeToString(AGENT.getBytes(StandardCharsets.UTF_8));
     /** How long past a command's timeout the transport waits for the agent's own timeout report. */
     static final Duration ANSWER_GRACE = Duration.ofSeconds(10);
     /** Stdin bigger than this travels as a raw base64 stream after the command line (see console-agent.sh). */
@@ -200,6 +202,11 @@ public final class ConsoleTransport implements CommandTransport {
         return AGENT;
     }
 
+    /** The agent script as base64 (decoded in the guest with {@code base64 -d}). */
+    static String agentScriptBase64() {
+        return AGENT_BASE64;
+    }
+
     /**
      * Waits until the agent runs in the guest.
      *
@@ -227,8 +234,7 @@ public final class ConsoleTransport implements CommandTransport {
         long now = System.nanoTime();
         if (PROMPT.matcher(p).matches() && now - bootstrapSentAt > TimeUnit.SECONDS.toNanos(2)) {
             bootstrapSentAt = now;
-            String b64 = Base64.getEncoder().encodeToString(AGENT.getBytes(StandardCharsets.UTF_8));
-            send(" stty -echo; d=${BOOTIMAGE_AGENT_DIR:-/run/bootimage}; mkdir -p \"$d\"; printf %s " + b64
+            send(" stty -echo; d=${BOOTIMAGE_AGENT_DIR:-/run/bootimage}; mkdir -p \"$d\"; printf %s " + AGENT_BASE64
                     + " | base64 -d >\"$d/agent.sh\"; exec bash \"$d/agent.sh\"\n");
         }
     }

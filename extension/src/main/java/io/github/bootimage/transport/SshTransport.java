@@ -271,22 +271,12 @@ public final class SshTransport implements CommandTransport {
     public ExecResult exec(ExecRequest request, Duration defaultTimeout) {
         Duration timeout = request.timeout() != null ? request.timeout() : defaultTimeout;
         acquire(request);
-        AgentSession agent = null;
         try {
-            agent = borrowAgent(request);
+            AgentSession agent = borrowAgent(request);
+            return agent != null ? onAgent(agent, request, timeout) : inOwnSession(request, timeout);
         } finally {
-            if (agent == null) {
-                sessions.release();
-            }
+            sessions.release();
         }
-        if (agent != null) {
-            try {
-                return onAgent(agent, request, timeout);
-            } finally {
-                sessions.release();
-            }
-        }
-        return inOwnSession(request, timeout);
     }
 
     /**
@@ -319,10 +309,8 @@ public final class SshTransport implements CommandTransport {
      * (and, for an agent that was killed, when the transport closes).
      */
     static String agentCommand(String dirName) {
-        String b64 = java.util.Base64.getEncoder().encodeToString(
-                ConsoleTransport.agentScript().getBytes(java.nio.charset.StandardCharsets.UTF_8));
         return "d=/run; [ -w /run ] || d=${TMPDIR:-/tmp}; d=$d/" + dirName + "; mkdir -m 700 \"$d\" || exit 1;"
-                + " printf %s " + b64 + " | base64 -d >\"$d/agent.sh\" && BOOTIMAGE_AGENT_DIR=\"$d\" bash \"$d/agent.sh\";"
+                + " printf %s " + ConsoleTransport.agentScriptBase64() + " | base64 -d >\"$d/agent.sh\" && BOOTIMAGE_AGENT_DIR=\"$d\" bash \"$d/agent.sh\";"
                 + " r=$?; rm -rf -- \"$d\"; exit $r";
     }
 
@@ -437,13 +425,12 @@ public final class SshTransport implements CommandTransport {
         return c.isConnected();
     }
 
-    /** A command in a session of its own, wrapped by {@link #wrap}. */
+    /** A command in a session of its own, wrapped by {@link #wrap}; the caller holds its permit. */
     private ExecResult inOwnSession(ExecRequest request, Duration timeout) {
         String tag = tagPrefix + "-" + TAGS.incrementAndGet();
         String rendered = ShellCommand.render(request);
         long start = System.nanoTime();
         boolean ran = false;
-        acquire(request);
         List<String> delete = toDelete();
         try {
             String command = wrap(tag, rendered, delete);
@@ -490,7 +477,6 @@ public final class SshTransport implements CommandTransport {
             Thread.currentThread().interrupt();
             throw Failures.interrupted(target.machine(), "ssh", request.commandLine(), false);
         } finally {
-            sessions.release();
             finished(tag, ran ? List.of() : delete);
         }
     }
