@@ -221,7 +221,21 @@ public final class FastInitrd {
     }
 
     private static Modules modules(Path initrd) throws IOException {
-        Process p = new ProcessBuilder("zstd", "-dcq", initrd.toString()).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        byte[] all = Files.readAllBytes(initrd);
+        List<int[]> frames = zstdFrames(all);
+        Process p = new ProcessBuilder("zstd", "-dcq").redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        // The frames go to zstd without the padding between them, from a thread of their own while this one reads.
+        Thread feed = new Thread(() -> {
+            try (OutputStream o = p.getOutputStream()) {
+                for (int[] f : frames) {
+                    o.write(all, f[0], f[1] - f[0]);
+                }
+            } catch (IOException e) {
+                // zstd stopped reading: the archive reader below sees its output end.
+            }
+        }, "fast-initrd-feed");
+        feed.setDaemon(true);
+        feed.start();
         Modules m = new Modules();
         Map<String, byte[]> meta = new HashMap<>();
         try (InputStream in = p.getInputStream()) {
@@ -252,7 +266,9 @@ public final class FastInitrd {
             });
         }
         try {
-            p.waitFor();
+            if (p.waitFor() != 0) {
+                throw new IOException("zstd could not decompress " + initrd + " (exit code " + p.exitValue() + ")");
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted", e);
@@ -279,6 +295,68 @@ public final class FastInitrd {
             }
         }
         return m;
+    }
+
+    /**
+     * Where each zstd frame of an initrd starts and ends ({@code [start, end)}). mkosi joins its archives
+     * (the base initrd, then the kernel modules) each padded with zeros to 4 bytes; the kernel skips zeros
+     * between archives, the zstd tool stops at them ("unsupported format"), and so lost every archive after
+     * the first whenever the first frame's length was not a multiple of 4. Skippable frames are left out.
+     *
+     * @throws IOException when something other than zeros, a zstd frame or a skippable frame follows a frame
+     */
+    static List<int[]> zstdFrames(byte[] d) throws IOException {
+        List<int[]> frames = new ArrayList<>();
+        int pos = 0;
+        while (true) {
+            while (pos < d.length && d[pos] == 0) {
+                pos++;
+            }
+            if (pos >= d.length) {
+                return frames;
+            }
+            if (pos + 8 > d.length) {
+                throw new IOException("the initrd ends in " + (d.length - pos) + " bytes that are no zstd frame, at byte " + pos);
+            }
+            long magic = le(d, pos, 4);
+            if ((magic & 0xFFFFFFF0L) == 0x184D2A50L) {
+                pos = Math.addExact(pos + 8, (int) le(d, pos + 4, 4));
+                continue;
+            }
+            if (magic != 0xFD2FB528L) {
+                throw new IOException(String.format("the initrd holds something other than zstd frames at byte %d (%02x %02x %02x %02x)",
+                        pos, d[pos], d[pos + 1], d[pos + 2], d[pos + 3]));
+            }
+            int start = pos;
+            int fhd = d[pos + 4] & 0xFF;
+            boolean single = (fhd & 0x20) != 0;
+            int fcs = switch (fhd >> 6) {
+                case 0 -> single ? 1 : 0;
+                case 1 -> 2;
+                case 2 -> 4;
+                default -> 8;
+            };
+            int did = new int[] {0, 1, 2, 4}[fhd & 3];
+            pos += 4 + 1 + (single ? 0 : 1) + did + fcs;
+            boolean last = false;
+            while (!last) {
+                if (pos + 3 > d.length) {
+                    throw new IOException("the initrd ends inside the zstd frame that starts at byte " + start);
+                }
+                int h = (int) le(d, pos, 3);
+                last = (h & 1) != 0;
+                int type = (h >> 1) & 3;
+                if (type == 3) {
+                    throw new IOException("the zstd frame at byte " + start + " has a block of the reserved type at byte " + pos);
+                }
+                pos += 3 + (type == 1 ? 1 : h >>> 3);
+            }
+            pos += (fhd & 0x04) != 0 ? 4 : 0;
+            if (pos > d.length) {
+                throw new IOException("the initrd ends inside the zstd frame that starts at byte " + start);
+            }
+            frames.add(new int[] {start, pos});
+        }
     }
 
     /**

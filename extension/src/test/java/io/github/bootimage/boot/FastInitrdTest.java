@@ -71,7 +71,11 @@ class FastInitrdTest {
         return b.toByteArray();
     }
 
-    /** mkosi's initrd: two zstd-compressed archives one after the other, the modules in the second. */
+    /**
+     * mkosi's initrd: two zstd-compressed archives one after the other, the modules in the second, each
+     * padded with zeros to 4 bytes (and the first here always padded, as mkosi's is whenever its length is
+     * not a multiple of 4).
+     */
     private Path mkosiInitrd(String dep) throws Exception {
         String m = "usr/lib/modules/6.1.0-test/";
         byte[] first = archive(Map.of("init", "#!/usr/lib/systemd/systemd\n".getBytes(StandardCharsets.UTF_8)));
@@ -84,7 +88,9 @@ class FastInitrdTest {
                 m + "kernel/drivers/virtio/virtio_pci.ko", bytes("MOD virtio_pci"),
                 m + "kernel/drivers/block/virtio_blk.ko.xz", run(bytes("MOD virtio_blk"), "xz", "-c"))));
         ByteArrayOutputStream all = new ByteArrayOutputStream();
-        all.writeBytes(run(first, "zstd", "-qc"));
+        byte[] one = run(first, "zstd", "-qc");
+        all.writeBytes(one);
+        all.writeBytes(new byte[one.length % 4 == 0 ? 4 : 4 - one.length % 4]);
         all.writeBytes(run(second, "zstd", "-qc"));
         Path p = dir.resolve("image.initrd");
         Files.write(p, all.toByteArray());
@@ -154,5 +160,43 @@ class FastInitrdTest {
         Files.write(noRoot, new byte[4096]);
         assertEquals("the disk " + noRoot + " has no GPT", FastInitrd.make(noRoot, initrd, busybox(false), out));
         assertFalse(Files.exists(out));
+    }
+
+    @Test
+    void findsEveryZstdFrameAcrossThePaddingAndSkippableFramesBetweenThem() throws Exception {
+        byte[] small = run(bytes("first"), "zstd", "-qc");
+        byte[] noise = new byte[300_000];
+        new java.util.Random(7).nextBytes(noise);
+        byte[] raw = run(noise, "zstd", "-qc", "--no-check");         // incompressible: raw blocks, several of them
+        byte[] rle = run(new byte[200_000], "zstd", "-qc", "--check"); // one byte repeated: RLE blocks, a checksum
+        ByteArrayOutputStream all = new ByteArrayOutputStream();
+        all.writeBytes(small);
+        all.writeBytes(new byte[3]);
+        int second = all.size();
+        all.writeBytes(raw);
+        all.writeBytes(new byte[] {0x50, 0x2A, 0x4D, 0x18, 5, 0, 0, 0, 1, 2, 3, 4, 5}); // a skippable frame of 5 bytes
+        int third = all.size();
+        all.writeBytes(rle);
+        all.writeBytes(new byte[8]);
+        List<int[]> frames = FastInitrd.zstdFrames(all.toByteArray());
+        assertEquals(List.of(List.of(0, small.length), List.of(second, second + raw.length), List.of(third, third + rle.length)),
+                frames.stream().map(f -> List.of(f[0], f[1])).toList());
+    }
+
+    @Test
+    void saysWhatItFoundWhereAZstdFrameShouldBe() throws Exception {
+        byte[] frame = run(bytes("first"), "zstd", "-qc");
+        byte[] cpio = new byte[frame.length + 1 + 110];
+        System.arraycopy(frame, 0, cpio, 0, frame.length);
+        System.arraycopy(bytes("070701"), 0, cpio, frame.length + 1, 6);
+        IOException e = org.junit.jupiter.api.Assertions.assertThrows(IOException.class, () -> FastInitrd.zstdFrames(cpio));
+        assertEquals("the initrd holds something other than zstd frames at byte " + (frame.length + 1) + " (30 37 30 37)", e.getMessage());
+        byte[] cut = java.util.Arrays.copyOf(frame, frame.length - 2);
+        e = org.junit.jupiter.api.Assertions.assertThrows(IOException.class, () -> FastInitrd.zstdFrames(cut));
+        assertEquals("the initrd ends inside the zstd frame that starts at byte 0", e.getMessage());
+        byte[] stray = java.util.Arrays.copyOf(frame, frame.length + 3);
+        stray[frame.length + 2] = 9;
+        e = org.junit.jupiter.api.Assertions.assertThrows(IOException.class, () -> FastInitrd.zstdFrames(stray));
+        assertEquals("the initrd ends in 1 bytes that are no zstd frame, at byte " + (frame.length + 2), e.getMessage());
     }
 }
