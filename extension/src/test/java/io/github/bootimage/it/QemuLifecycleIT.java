@@ -32,7 +32,8 @@ class QemuLifecycleIT {
     private final BootImageRuntime factory = BootImageRuntime.forHost(Settings.fromSystemProperties());
 
     private MachineRequest request(String release, Duration timeout) {
-        return new MachineRequest(ImageSpec.of("debian", release).withPackages("openssh-server"), Boot.QEMU,
+        // withSsh, not the package by name: the same image (and cache key) as QemuSshIT's, built once per run.
+        return new MachineRequest(ImageSpec.of("debian", release).withSsh(true), Boot.QEMU,
                 Transport.CONSOLE, timeout, getClass().getSimpleName());
     }
 
