@@ -264,6 +264,9 @@ public final class FastInitrd {
                     m.files.put(rel, data);
                 }
             });
+        } catch (IOException | RuntimeException e) {
+            p.destroyForcibly();
+            throw e;
         }
         try {
             if (p.waitFor() != 0) {
@@ -320,7 +323,11 @@ public final class FastInitrd {
             }
             long magic = le(d, pos, 4);
             if ((magic & 0xFFFFFFF0L) == 0x184D2A50L) {
-                pos = Math.addExact(pos + 8, (int) le(d, pos + 4, 4));
+                long size = le(d, pos + 4, 4);
+                if (size > d.length - pos - 8L) {
+                    throw new IOException("the initrd ends inside the skippable frame that starts at byte " + pos);
+                }
+                pos += 8 + (int) size;
                 continue;
             }
             if (magic != 0xFD2FB528L) {

@@ -198,5 +198,8 @@ class FastInitrdTest {
         stray[frame.length + 2] = 9;
         e = org.junit.jupiter.api.Assertions.assertThrows(IOException.class, () -> FastInitrd.zstdFrames(stray));
         assertEquals("the initrd ends in 1 bytes that are no zstd frame, at byte " + (frame.length + 2), e.getMessage());
+        byte[] skip = {0x5F, 0x2A, 0x4D, 0x18, 9, 0, 0, (byte) 0x80, 1, 2};
+        e = org.junit.jupiter.api.Assertions.assertThrows(IOException.class, () -> FastInitrd.zstdFrames(skip));
+        assertEquals("the initrd ends inside the skippable frame that starts at byte 0", e.getMessage());
     }
 }
