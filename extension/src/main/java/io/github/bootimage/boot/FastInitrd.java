@@ -189,26 +189,50 @@ public final class FastInitrd {
         if (tool == null) {
             return data;
         }
-        Process p = new ProcessBuilder(tool, "-dc").redirectError(ProcessBuilder.Redirect.DISCARD).start();
-        Thread feed = new Thread(() -> {
-            try (OutputStream in = p.getOutputStream()) {
-                in.write(data);
-            } catch (IOException ignored) {
-                // the tool's exit status says it
+        return through(List.of(tool, "-dcq"), o -> o.write(data), InputStream::readAllBytes, tool + " -dc failed on " + path);
+    }
+
+    interface Feed {
+        void to(OutputStream o) throws IOException;
+    }
+
+    interface Read<T> {
+        T from(InputStream in) throws IOException;
+    }
+
+    /**
+     * Runs a host tool with {@code feed} writing its stdin (from a thread of its own) while {@code read} takes
+     * its stdout; the tool is stopped if reading fails, and an exit code other than 0 is an error that says
+     * {@code failure}.
+     */
+    static <T> T through(List<String> cmd, Feed feed, Read<T> read, String failure) throws IOException {
+        Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        Thread feeder = new Thread(() -> {
+            try (OutputStream o = p.getOutputStream()) {
+                feed.to(o);
+            } catch (IOException e) {
+                // the tool stopped reading: its exit code says why
             }
-        });
-        feed.start();
-        byte[] plain = p.getInputStream().readAllBytes();
+        }, "fast-initrd-feed");
+        feeder.setDaemon(true);
+        feeder.start();
+        T result;
+        try (InputStream in = p.getInputStream()) {
+            result = read.from(in);
+        } catch (IOException | RuntimeException e) {
+            p.destroyForcibly();
+            throw e;
+        }
         try {
-            feed.join();
             if (p.waitFor() != 0) {
-                throw new IOException(tool + " -dc failed on " + path);
+                throw new IOException(failure + " (exit code " + p.exitValue() + ")");
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            p.destroyForcibly();
             throw new IOException("interrupted", e);
         }
-        return plain;
+        return result;
     }
 
     /** The kernel modules of mkosi's initrd: modules.dep, modules.builtin, and the block and virtio drivers' files. */
@@ -223,22 +247,14 @@ public final class FastInitrd {
     private static Modules modules(Path initrd) throws IOException {
         byte[] all = Files.readAllBytes(initrd);
         List<int[]> frames = zstdFrames(all);
-        Process p = new ProcessBuilder("zstd", "-dcq").redirectError(ProcessBuilder.Redirect.DISCARD).start();
-        // The frames go to zstd without the padding between them, from a thread of their own while this one reads.
-        Thread feed = new Thread(() -> {
-            try (OutputStream o = p.getOutputStream()) {
-                for (int[] f : frames) {
-                    o.write(all, f[0], f[1] - f[0]);
-                }
-            } catch (IOException e) {
-                // zstd stopped reading: the archive reader below sees its output end.
-            }
-        }, "fast-initrd-feed");
-        feed.setDaemon(true);
-        feed.start();
         Modules m = new Modules();
         Map<String, byte[]> meta = new HashMap<>();
-        try (InputStream in = p.getInputStream()) {
+        // zstd gets the frames without the padding between them.
+        through(List.of("zstd", "-dcq"), o -> {
+            for (int[] f : frames) {
+                o.write(all, f[0], f[1] - f[0]);
+            }
+        }, in -> {
             Cpio.read(in, name -> {
                 int i = name.indexOf("lib/modules/");
                 if (i < 0) {
@@ -264,18 +280,8 @@ public final class FastInitrd {
                     m.files.put(rel, data);
                 }
             });
-        } catch (IOException | RuntimeException e) {
-            p.destroyForcibly();
-            throw e;
-        }
-        try {
-            if (p.waitFor() != 0) {
-                throw new IOException("zstd could not decompress " + initrd + " (exit code " + p.exitValue() + ")");
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted", e);
-        }
+            return null;
+        }, "zstd could not decompress " + initrd);
         if (meta.containsKey("modules.dep")) {
             for (String line : new String(meta.get("modules.dep"), StandardCharsets.UTF_8).split("\n")) {
                 int colon = line.indexOf(':');

@@ -202,4 +202,17 @@ class FastInitrdTest {
         e = org.junit.jupiter.api.Assertions.assertThrows(IOException.class, () -> FastInitrd.zstdFrames(skip));
         assertEquals("the initrd ends inside the skippable frame that starts at byte 0", e.getMessage());
     }
+
+    @Test
+    void aFrameZstdCannotDecompressIsAnErrorThatSaysSo() throws Exception {
+        Path initrd = mkosiInitrd(DEP);
+        byte[] b = Files.readAllBytes(initrd);
+        b[b.length - 1] ^= 0x5A; // the last frame's checksum: the framing holds, the content does not
+        Files.write(initrd, b);
+        Path out = dir.resolve(FastInitrd.FILE);
+        IOException e = org.junit.jupiter.api.Assertions.assertThrows(IOException.class,
+                () -> FastInitrd.make(disk("root-x86-64", 0xEF53), initrd, busybox(false), out));
+        assertEquals("zstd could not decompress " + initrd + " (exit code 1)", e.getMessage());
+        assertFalse(Files.exists(out));
+    }
 }

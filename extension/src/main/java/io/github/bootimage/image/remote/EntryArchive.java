@@ -13,6 +13,7 @@ import java.util.List;
 
 import io.github.bootimage.BootImageException;
 import io.github.bootimage.boot.HostCapabilities;
+import io.github.bootimage.image.Image;
 import io.github.bootimage.image.ImageCache;
 import io.github.bootimage.process.ProcessRunner;
 
@@ -36,7 +37,7 @@ final class EntryArchive {
     public static Packed pack(Path entry, Path file) throws IOException {
         List<String> cmd = new ArrayList<>(List.of("tar", "--create", "--file=" + file, "--directory=" + entry,
                 "--use-compress-program=zstd -T0 -3 -q", "--numeric-owner", "--xattrs", "--xattrs-include=*", "--acls",
-                "--sparse", "--one-file-system", "--exclude=./" + ImageCache.LAST_USED, "--exclude=./" + io.github.bootimage.image.Image.FAST_INITRD, "."));
+                "--sparse", "--one-file-system", "--exclude=./" + ImageCache.LAST_USED, "--exclude=./" + Image.FAST_INITRD, "."));
         run(cmd, "pack " + entry);
         return new Packed(file, Files.size(file), digest(file));
     }
