@@ -11,6 +11,7 @@ import java.net.ConnectException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.SocketException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -102,12 +103,14 @@ class NetworkIsolationIT {
             int r;
             try {
                 r = in.read();
-            } catch (java.net.SocketException reset) {
+            } catch (SocketException reset) {
                 r = -1;
             }
             assertEquals(-1, r, "closed or reset");
-        } catch (ConnectException refused) {
-            // refused is as good as reset
+        } catch (SocketException refusedOrReset) {
+            // Refused, or reset while connect() was still finishing: the forwarder accepted and then
+            // closed at once because nothing listens behind it. A read that waits is a SocketTimeoutException,
+            // not a SocketException, so a port that stays open still fails below or here.
         }
         long ms = (System.nanoTime() - start) / 1_000_000;
         assertTrue(ms < 1000, "took " + ms + " ms");
