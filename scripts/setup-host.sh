@@ -27,6 +27,8 @@ need=(mkosi systemd-container qemu-system-x86 qemu-utils kmod e2fsprogs debian-a
       apt dpkg-dev
       # qemu's fast initrd (extension/.../boot/FastInitrd.java): a static busybox, xz for compressed kernel modules
       busybox-static xz-utils
+      # the container agent's agent-spawn (extension/src/main/c/agent-spawn.c), linked statically
+      gcc libc6-dev
       # RPM distributions (Fedora, CentOS, RHEL and UBI, Alma, Rocky): dnf and rpm, and the keys mkosi looks
       # for in /usr/share/distribution-gpg-keys
       dnf rpm distribution-gpg-keys

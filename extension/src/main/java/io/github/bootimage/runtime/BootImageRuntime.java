@@ -375,6 +375,9 @@ public final class BootImageRuntime implements AutoCloseable {
         try {
             Files.createDirectories(work);
             channel = settings.agentChannel() ? AgentChannel.create(work.resolve("channel"), runner) : null;
+            if (channel != null && boot == Boot.NSPAWN && settings.agentSpawn()) {
+                channel.addSpawner();
+            }
             net = isolated ? Networking.create(boot, request.network(), name, work, runtimeDir, runner, reaper()) : null;
             guest = backend.start(image, new GuestOptions(name, work, sshPort,
                     keys == null ? null : keys.authorizedKey(), bootTimeout, channel, net));

@@ -128,11 +128,7 @@ public final class Settings {
      * per command, as before; kept to compare and for guests without bash).
      */
     public boolean sshAgent() {
-        String v = get("ssh.agent").orElse("true").strip().toLowerCase(Locale.ROOT);
-        if (!v.equals("true") && !v.equals("false")) {
-            throw bad("ssh.agent", v, "true, false");
-        }
-        return v.equals("true");
+        return flag("ssh.agent", true);
     }
 
     /**
@@ -200,9 +196,22 @@ public final class Settings {
      * default true; false: each image is one full mkosi build).
      */
     public boolean buildLayers() {
-        String v = get("build.layers").orElse("true").strip().toLowerCase(Locale.ROOT);
+        return flag("build.layers", true);
+    }
+
+    /**
+     * Whether a container's agent starts plain argument lists through agent-spawn (bootimage.agent.spawn,
+     * default true; false: the agent forks itself for every command, as before agent-spawn).
+     */
+    public boolean agentSpawn() {
+        return flag("agent.spawn", true);
+    }
+
+    /** A setting that is true or false. */
+    private boolean flag(String key, boolean byDefault) {
+        String v = get(key).orElse(Boolean.toString(byDefault)).strip().toLowerCase(Locale.ROOT);
         if (!v.equals("true") && !v.equals("false")) {
-            throw bad("build.layers", v, "true or false");
+            throw bad(key, v, "true or false");
         }
         return v.equals("true");
     }

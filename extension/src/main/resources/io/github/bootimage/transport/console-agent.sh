@@ -80,6 +80,19 @@ agent=$$
   done
 ) </dev/null >/dev/null &
 set -m
+# A plain argument list (the host's `exec 'ARG'...`) starts from agent-spawn where the channel brings one (a
+# container's: see extension/src/main/c/agent-spawn.c): posix_spawn instead of a fork of this shell. It
+# answers "- F" for any other command, and the agent then runs it itself. Should it die mid-command, the
+# agent stops: whether that command ran is unknown, so the host must get an error, not a result.
+sp=
+if [ "${1:-}" = channel ] && [ -x "${ch:-}/agent-spawn" ]; then
+  coproc SPAWN { exec "$ch/agent-spawn" "$d"; }
+  if read -r -t 10 -u "${SPAWN[0]}" hello && [ "$hello" = ready ]; then
+    sp=1 spr=${SPAWN[0]} spw=${SPAWN[1]}
+  else
+    echo "agent-spawn did not start: commands fork this shell" >&2
+  fi
+fi
 printf '\n@@BI-READY %s\n' "$$"
 k=0
 while IFS=' ' read -r id t c i; do
@@ -91,27 +104,35 @@ while IFS=' ' read -r id t c i; do
   [ $((k % 32)) = 31 ] && rm -f -- "$d"/[oeit][0-9]*
   k=$((k + 1))
   o=$d/o$k e=$d/e$k
-  printf -v c '%b' "$c"
   f=ok
   case "$i" in
-    -) in=/dev/null ;;
+    -) in=/dev/null hin=0 ;;
     # A job of this shell reading the terminal would be stopped by SIGTTIN (the agent's stderr is no
     # terminal, so bash cannot hand the terminal over); a new session has no controlling terminal and may read it.
     '#'*) printf '@@BI-SEND %s\n' "$id"
           IFS=: read -r n nb ns <<<"${i#?}"
-          setsid -w sh -c 'head -c "$1" | base64 -d' sh "$n" >"$d/i$k"; in=$d/i$k
+          setsid -w sh -c 'head -c "$1" | base64 -d' sh "$n" >"$d/i$k"; in=$d/i$k hin=1
           set -- $(cksum <"$in")
           [ "$1 $2" = "$ns $nb" ] || f=badinput ;;
-    *) printf '%b' "$i" >"$d/i$k"; in=$d/i$k ;;
+    *) printf '%b' "$i" >"$d/i$k"; in=$d/i$k hin=1 ;;
   esac
-  rc=0
-  if [ "$f" = ok ]; then
+  rc=0 how=F
+  if [ "$f" = ok ] && [ -n "$sp" ]; then
+    printf '%s %s %s %s\n' "$k" "$hin" "$t" "$c" >&"$spw"
+    if ! read -r -u "$spr" rc how; then
+      echo "agent-spawn ended while command $k ran: stopping" >&2
+      exit 1
+    fi
+    [ "$how" = timeout ] && f=timeout
+  fi
+  if [ "$f" = ok ] && [ "$how" = F ]; then
+    printf -v c '%b' "$c"
     ( eval "$c" ) <"$in" >"$o" 2>"$e" 8<&- &
     p=$!
     printf '%s %s %s\n' "$k" "$t" "$p" >&8
     wait "$p"; rc=$?
     [ -e "$d/t$k" ] && f=timeout
-  else
+  elif [ "$f" = badinput ]; then
     : >"$o"; : >"$e"
   fi
   if [ -s "$o" ] || [ -s "$e" ]; then

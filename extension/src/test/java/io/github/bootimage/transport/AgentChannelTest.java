@@ -20,7 +20,10 @@ import io.github.bootimage.CommandTimeoutException;
 import io.github.bootimage.ExecRequest;
 import io.github.bootimage.ExecResult;
 
-/** The agent on its own channel (two FIFOs), as an image's bootimage-agent.service runs it, against a host bash. */
+/**
+ * The agent on its own channel (two FIFOs), as an image's bootimage-agent.service runs it, against a host bash,
+ * with agent-spawn beside the FIFOs as a container has it ({@link AgentChannelForkingTest}: the same tests without).
+ */
 class AgentChannelTest {
     static final Duration T = Duration.ofSeconds(20);
 
@@ -30,7 +33,7 @@ class AgentChannelTest {
 
     @BeforeAll
     static void start() throws Exception {
-        agent = new LocalAgent(dir.resolve("a"));
+        agent = new LocalAgent(dir.resolve("a"), true);
         agent.transport.awaitReady(Duration.ofSeconds(20));
     }
 
@@ -95,6 +98,52 @@ class AgentChannelTest {
     }
 
     @Test
+    void plainArgumentListsStartFromAgentSpawnAndEverythingElseFromTheAgentsOwnFork() {
+        String parent = agent.spawner ? "agent-spawn\n" : "bash\n";
+        assertEquals(parent, exec(ExecRequest.of("sh", "-c", "cat /proc/$PPID/comm")).stdout());
+        // A working directory or an environment makes the command more than an argument list: the agent runs it.
+        assertEquals("bash\n", exec(ExecRequest.of("sh", "-c", "cat /proc/$PPID/comm").withEnv("A", "1")).stdout());
+        ExecResult inDir = exec(ExecRequest.of("sh", "-c", "pwd; cat /proc/$PPID/comm").withWorkdir("/tmp"));
+        assertEquals("/tmp\nbash\n", inDir.stdout());
+        // Either way the command leads a process group of its own, with the same environment, signal
+        // dispositions and mask, working directory and umask.
+        String probe = "read -r pid comm state ppid pgid rest < /proc/$$/stat; [ \"$pgid\" = $$ ] && echo leader;"
+                + " grep ^Sig /proc/$$/status; pwd; umask; env | grep -v '^A=' | LC_ALL=C sort";
+        String plain = exec(ExecRequest.of("sh", "-c", probe)).stdout();
+        assertTrue(plain.startsWith("leader\nSigQ:"), plain);
+        assertEquals(plain, exec(ExecRequest.of("sh", "-c", probe).withEnv("A", "1")).stdout());
+    }
+
+    @Test
+    void aProgramThatCannotStartFailsAsBashSaysIt() throws Exception {
+        ExecResult missing = exec(ExecRequest.of("bootimage-no-such-program", "x"));
+        assertEquals(127, missing.exitCode());
+        assertTrue(missing.stderr().endsWith("exec: bootimage-no-such-program: not found\n"), missing.stderr());
+        assertEquals("", missing.stdout());
+        Path plainFile = dir.resolve("not-executable-" + agent.spawner);
+        Files.writeString(plainFile, "echo ran\n");
+        ExecResult notExecutable = exec(ExecRequest.of(plainFile.toString()));
+        assertEquals(126, notExecutable.exitCode());
+        assertTrue(notExecutable.stderr().endsWith("exec: " + plainFile + ": cannot execute: Permission denied\n"), notExecutable.stderr());
+        ExecResult signalled = exec(ExecRequest.of("sh", "-c", "echo before; kill -TERM $$"));
+        assertEquals(143, signalled.exitCode());
+        assertEquals("before\n", signalled.stdout());
+    }
+
+    @Test
+    void aTimeoutKillsTheCommandsWholeProcessGroup() throws Exception {
+        Path pidFile = dir.resolve("child-" + agent.spawner + ".pid");
+        assertThrows(CommandTimeoutException.class, () -> exec(ExecRequest.of("sh", "-c",
+                "sleep 30 & echo $! > \"$1\"; wait", "sh", pidFile.toString()).withTimeout(Duration.ofMillis(500))));
+        String child = Files.readString(pidFile).strip();
+        Thread.sleep(200);
+        // Killed, it may stay a zombie until whatever adopted it reaps it: state Z.
+        Path stat = Path.of("/proc", child, "stat");
+        String state = Files.exists(stat) ? Files.readString(stat).replaceFirst(".*\\) ", "").substring(0, 1) : "gone";
+        assertTrue(state.equals("gone") || state.equals("Z"), "the command's child " + child + " still runs: state " + state);
+    }
+
+    @Test
     void stdinIsAtEndOfFileUnlessGiven() {
         ExecResult r = exec(ExecRequest.of("sh", "-c", "cat; echo rc=$?"));
         assertEquals("rc=0\n", r.stdout());
@@ -117,7 +166,7 @@ class AgentChannelTest {
                     .withTimeout(Duration.ofSeconds(30)), T);
             assertEquals("x\n", r.stdout());
         }
-        try (var files = Files.list(dir.resolve("a/work"))) {
+        try (var files = Files.list(agent.work)) {
             long n = files.count();
             // At most four files for each of the last 32 commands, and the agent's own.
             assertTrue(n <= 4 * 32 + 4, "the agent's directory keeps growing: " + n + " files");
@@ -126,7 +175,8 @@ class AgentChannelTest {
 
     @Test
     void anAgentThatDiesFailsPendingCommandsClearly() throws Exception {
-        try (LocalAgent a = new LocalAgent(dir.resolve("dying"))) {
+        // With agent-spawn, $PPID is agent-spawn: the agent cannot know whether the command ran, so it stops too.
+        try (LocalAgent a = new LocalAgent(dir.resolve("dying"), agent.spawner)) {
             a.transport.awaitReady(T);
             CommandFailedException e = assertThrows(CommandFailedException.class,
                     () -> a.transport.exec(ExecRequest.of("sh", "-c", "kill -9 $PPID; sleep 5"), T));

@@ -10,21 +10,31 @@ import io.github.bootimage.process.HostTools;
 import io.github.bootimage.process.ProcessRunner;
 
 /**
- * The agent as an image's service runs it, on the host: {@code agent.sh channel} on two FIFOs, so the
+ * The agent as an image's service runs it, on the host: {@code agent.sh channel} on two FIFOs (with
+ * agent-spawn beside them, as a container has it, or without, as a VM has it), so the
  * agent channel's protocol is tested without a guest. Its "console" is the output of a shell that
  * waits for the agent, so it ends when the agent does, as a guest's console ends with the guest.
  */
 final class LocalAgent implements AutoCloseable {
     final GuestProcess process;
     final ConsoleTransport transport;
+    /** Whether agent-spawn sits beside the FIFOs, as in a container (bootimage.agent.spawn=true). */
+    final boolean spawner;
+    /** The agent's directory: each command's files. */
+    final Path work;
 
-    LocalAgent(Path dir) throws Exception {
+    LocalAgent(Path dir, boolean spawner) throws Exception {
+        this.spawner = spawner;
+        this.work = dir.resolve("work");
         Files.createDirectories(dir);
         Path script = dir.resolve("agent.sh");
         Files.writeString(script, ConsoleTransport.agentScript());
         AgentChannel channel = AgentChannel.create(dir.resolve("channel"),
                 new ProcessRunner(HostTools.fromEnvironment(null, true)));
-        process = GuestProcess.start(List.of("env", "BOOTIMAGE_AGENT_DIR=" + dir.resolve("work"),
+        if (spawner && !channel.addSpawner()) {
+            throw new IllegalStateException("agent-spawn cannot run on this host (" + System.getProperty("os.arch") + ")");
+        }
+        process = GuestProcess.start(List.of("env", "BOOTIMAGE_AGENT_DIR=" + work,
                 "BOOTIMAGE_CHANNEL_DIR=" + dir.resolve("channel"), "sh", "-c", "bash \"$0\" channel", script.toString()),
                 false, "agent", System.getenv("PATH"));
         transport = ConsoleTransport.overChannel("local-agent", process.output(), channel.toGuest(), channel.fromGuest(),

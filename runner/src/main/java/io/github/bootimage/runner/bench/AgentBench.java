@@ -32,8 +32,8 @@ public final class AgentBench implements BenchSection {
         List<BenchRow> rows = new ArrayList<>();
         Settings base = ctx.factory().settings();
         BootImageRuntime channel = ctx.factory();
-        try (BootImageRuntime console = BootImageRuntime.forHost(new Settings(k -> k.equals("bootimage.agent.channel")
-                ? Optional.of("console") : base.get(k.substring("bootimage.".length()))))) {
+        try (BootImageRuntime console = BootImageRuntime.forHost(with(base, "agent.channel", "console"));
+             BootImageRuntime forking = BootImageRuntime.forHost(with(base, "agent.spawn", "false"))) {
           for (Boot boot : List.of(Boot.NSPAWN, Boot.QEMU)) {
             MachineRequest req = new MachineRequest(ImageSpec.of("debian", "bookworm"), boot, Transport.CONSOLE, null, "bench");
             int n = boot == Boot.QEMU ? Math.max(100, ctx.iterations() / 2) : Math.max(300, ctx.iterations());
@@ -41,6 +41,13 @@ public final class AgentBench implements BenchSection {
             double[] overChannel = execTimes(channel, req, n, ctx);
             String where = boot == Boot.QEMU ? "qemu (virtio-serial)" : "nspawn (FIFOs)";
             if (boot == Boot.NSPAWN) {
+                double[] overForks = execTimes(forking, req, n, ctx);
+                for (int p : new int[] {50, 95}) {
+                    double ours = Stats.percentile(overChannel, p);
+                    double before = Stats.percentile(overForks, p);
+                    rows.add(new BenchRow(name(), "exec(true) over the agent channel, nspawn p" + p, ours, "ms",
+                            "the agent forking for each command (agent.spawn=false) p" + p, before, "", null));
+                }
                 double[] nsenter = nsenterTimes(channel, req, Math.max(50, n / 4));
                 double floor = Stats.percentile(nsenter, 50);
                 double p50 = Stats.percentile(overChannel, 50);
@@ -62,10 +69,16 @@ public final class AgentBench implements BenchSection {
         return rows;
     }
 
+    /** The run's settings with one of them changed (KEY without its "bootimage." prefix). */
+    private static Settings with(Settings base, String key, String value) {
+        return new Settings(k -> k.equals("bootimage." + key) ? Optional.of(value) : base.get(k.substring("bootimage.".length())));
+    }
+
     private static double[] execTimes(BootImageRuntime f, MachineRequest req, int n, BenchContext ctx) {
         double[] t = new double[n];
         try (DefaultMachine m = f.boot(req)) {
-            ctx.log().printf("bench: %s over %s%n", req.boot(), f.settings().agentChannel() ? "the agent channel" : "the console");
+            ctx.log().printf("bench: %s over %s%n", req.boot(), !f.settings().agentChannel() ? "the console"
+                    : f.settings().agentSpawn() ? "the agent channel" : "the agent channel (agent.spawn=false)");
             for (int i = 0; i < 20; i++) {
                 m.exec("true");
             }

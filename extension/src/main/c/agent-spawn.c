@@ -1,0 +1,284 @@
+/*
+ * bootimage agent-spawn: starts the agent's commands without a fork of bash.
+ *
+ * The agent (extension/src/main/resources/io/github/bootimage/transport/console-agent.sh) runs each command
+ * in a forked bash subshell. Where the command is a plain argument list, which is how the host renders
+ * every ExecRequest without a working directory, environment or user (`exec 'ARG' 'ARG'...`), this helper
+ * starts it with posix_spawn instead: a vfork, no copy of bash's memory. Anything else it hands back, and
+ * the agent runs the command as before, so both paths give the same bytes, exit code and files.
+ *
+ *   agent-spawn DIR        DIR: the agent's directory, where command K's files are oK, eK and iK
+ *
+ * It prints "ready" once, then reads one request a line and answers each with one line:
+ *   K STDIN TIMEOUT COMMAND   STDIN 1: iK is stdin, 0: /dev/null. TIMEOUT: seconds as the host sent them,
+ *                             "0" for none. COMMAND: the command as the host sent it (\xHH-escaped).
+ *   RC ok|timeout             the command ran: its exit status as bash's wait gives it (128+N for signal N)
+ *   - F                       not run: not a plain argument list, or the program could not be started;
+ *                             the agent runs it itself (and says why it failed, as bash says it)
+ * The command gets stdin, stdout (oK) and stderr (eK) as the agent's subshell would, leads a process
+ * group of its own (a timeout kills the whole group), and inherits this process's environment, working
+ * directory, umask and signal dispositions, which are the agent's. It exits when the agent does.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+extern char **environ;
+
+static void answer(const char *s) {
+    size_t n = strlen(s);
+    while (n > 0) {
+        ssize_t w = write(1, s, n);
+        if (w < 0 && errno == EINTR) {
+            continue;
+        }
+        if (w <= 0) {
+            _exit(1);
+        }
+        s += w;
+        n -= (size_t) w;
+    }
+}
+
+static int hex(int c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+/* Undoes the host's escaping (safe bytes as they are, the rest \xHH) in place; -1 for anything else or NUL. */
+static ssize_t unescape(char *s) {
+    char *r = s, *w = s;
+    while (*r) {
+        if (*r != '\\') {
+            *w++ = *r++;
+            continue;
+        }
+        if (r[1] != 'x' || hex(r[2]) < 0 || hex(r[3]) < 0) {
+            return -1;
+        }
+        int c = hex(r[2]) * 16 + hex(r[3]);
+        if (c == 0) {
+            return -1;
+        }
+        *w++ = (char) c;
+        r += 4;
+    }
+    *w = 0;
+    return w - s;
+}
+
+/*
+ * Splits `exec 'A' 'B'...` (each word single-quoted, a quote inside written '\'') into argv, in place.
+ * Returns the number of words, or -1 when the command is anything else.
+ */
+static int words(char *s, char **argv, int max) {
+    if (strncmp(s, "exec ", 5) != 0) {
+        return -1;
+    }
+    char *r = s + 4, *w = s;
+    int n = 0;
+    while (*r == ' ') {
+        r++;
+        if (*r != '\'' || n == max) {
+            return -1;
+        }
+        argv[n++] = w;
+        while (*r && *r != ' ') {
+            if (*r == '\'') {
+                char *end = strchr(r + 1, '\'');
+                if (end == NULL) {
+                    return -1;
+                }
+                size_t len = (size_t) (end - r - 1);
+                memmove(w, r + 1, len);
+                w += len;
+                r = end + 1;
+            } else if (r[0] == '\\' && r[1] == '\'') {
+                *w++ = '\'';
+                r += 2;
+            } else {
+                return -1;
+            }
+        }
+        *w++ = 0;
+    }
+    if (*r != 0 || n == 0) {
+        return -1;
+    }
+    argv[n] = NULL;
+    return n;
+}
+
+/* The program bash's exec would run: NAME itself if it has a slash, else the first executable regular file on PATH. */
+static char *find(const char *name, char *buf, size_t size) {
+    if (strchr(name, '/') != NULL) {
+        return strlen(name) < size ? strcpy(buf, name) : NULL;
+    }
+    const char *path = getenv("PATH");
+    if (path == NULL || *name == 0) {
+        return NULL;
+    }
+    for (const char *p = path;; ) {
+        const char *colon = strchrnul(p, ':');
+        size_t dl = (size_t) (colon - p);
+        int len = dl == 0 ? snprintf(buf, size, "%s", name) : snprintf(buf, size, "%.*s/%s", (int) dl, p, name);
+        struct stat st;
+        if (len > 0 && (size_t) len < size && stat(buf, &st) == 0 && S_ISREG(st.st_mode) && access(buf, X_OK) == 0) {
+            return buf;
+        }
+        if (*colon == 0) {
+            return NULL;
+        }
+        p = colon + 1;
+    }
+}
+
+static long long now_ms(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (long long) t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* Waits for the command, killing its process group at the deadline (-1: none). Sets *timed_out. */
+static int wait_for(pid_t pid, long long deadline, int *timed_out) {
+    int fd = (int) syscall(SYS_pidfd_open, pid, 0);
+    *timed_out = 0;
+    while (deadline >= 0) {
+        long long left = deadline - now_ms();
+        if (left <= 0) {
+            /* Not reaped yet, so the group is still this command's. */
+            kill(-pid, SIGKILL);
+            *timed_out = 1;
+            break;
+        }
+        if (fd >= 0) {
+            struct pollfd p = { .fd = fd, .events = POLLIN };
+            if (poll(&p, 1, left > 1000 ? 1000 : (int) left) > 0) {
+                break;
+            }
+        } else {
+            int st;
+            pid_t r = waitpid(pid, &st, WNOHANG);
+            if (r == pid) {
+                return WIFSIGNALED(st) ? 128 + WTERMSIG(st) : WEXITSTATUS(st);
+            }
+            struct timespec ms = { 0, 1000000 };
+            nanosleep(&ms, NULL);
+        }
+    }
+    if (fd >= 0) {
+        close(fd);
+    }
+    int st;
+    while (waitpid(pid, &st, 0) < 0) {
+        if (errno != EINTR) {
+            _exit(1);
+        }
+    }
+    return WIFSIGNALED(st) ? 128 + WTERMSIG(st) : WEXITSTATUS(st);
+}
+
+static int run(const char *dir, long k, int has_stdin, const char *timeout, char *command, int *timed_out) {
+    if (unescape(command) < 0) {
+        return -1;
+    }
+    size_t max = strlen(command) / 3 + 2;
+    char **argv = calloc(max + 1, sizeof(char *));
+    if (argv == NULL || words(command, argv, (int) max) < 0) {
+        free(argv);
+        return -1;
+    }
+    char program[4096];
+    if (find(argv[0], program, sizeof program) == NULL) {
+        free(argv);
+        return -1;
+    }
+    char in[4200], out[4200], err[4200];
+    snprintf(in, sizeof in, "%s/i%ld", dir, k);
+    snprintf(out, sizeof out, "%s/o%ld", dir, k);
+    snprintf(err, sizeof err, "%s/e%ld", dir, k);
+    posix_spawn_file_actions_t fa;
+    posix_spawnattr_t at;
+    sigset_t none;
+    sigemptyset(&none);
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 0, has_stdin ? in : "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(&fa, 1, out, O_WRONLY | O_CREAT | O_TRUNC, 0666);
+    posix_spawn_file_actions_addopen(&fa, 2, err, O_WRONLY | O_CREAT | O_TRUNC, 0666);
+    posix_spawnattr_init(&at);
+    posix_spawnattr_setpgroup(&at, 0);
+    posix_spawnattr_setsigmask(&at, &none);
+    posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK);
+    long long deadline = -1;
+    if (strcmp(timeout, "0") != 0) {
+        double secs = strtod(timeout, NULL);
+        deadline = now_ms() + (long long) (secs * 1000 + 0.5);
+    }
+    pid_t pid;
+    int e = posix_spawn(&pid, program, &fa, &at, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    posix_spawnattr_destroy(&at);
+    free(argv);
+    if (e != 0) {
+        return -1;
+    }
+    return wait_for(pid, deadline, timed_out);
+}
+
+int main(int argc, char **argv) {
+    if (argc != 2) {
+        fprintf(stderr, "usage: agent-spawn DIR\n");
+        return 2;
+    }
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() == 1) {
+        return 1;
+    }
+    /* Only the agent's pipes (0, 1) and its log (2): nothing of the agent's reaches a command. */
+    syscall(SYS_close_range, 3, ~0U, 0);
+    /* bash passes its _ to the programs it starts, but not to one its exec builtin replaces it with. */
+    unsetenv("_");
+    answer("ready\n");
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n;
+    while ((n = getline(&line, &cap, stdin)) > 0) {
+        if (line[n - 1] != '\n') {
+            return 1;
+        }
+        line[n - 1] = 0;
+        char *save = NULL;
+        char *k = strtok_r(line, " ", &save);
+        char *has_stdin = strtok_r(NULL, " ", &save);
+        char *timeout = strtok_r(NULL, " ", &save);
+        char *command = strtok_r(NULL, "", &save);
+        if (k == NULL || has_stdin == NULL || timeout == NULL || command == NULL) {
+            answer("- F\n");
+            continue;
+        }
+        int timed_out = 0;
+        int rc = run(argv[1], strtol(k, NULL, 10), strcmp(has_stdin, "1") == 0, timeout, command, &timed_out);
+        char reply[64];
+        if (rc < 0) {
+            snprintf(reply, sizeof reply, "- F\n");
+        } else {
+            snprintf(reply, sizeof reply, "%d %s\n", rc, timed_out ? "timeout" : "ok");
+        }
+        answer(reply);
+    }
+    return 0;
+}
