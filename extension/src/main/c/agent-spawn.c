@@ -9,12 +9,18 @@
  *
  *   agent-spawn DIR        DIR: the agent's directory, where command K's files are oK, eK and iK
  *
- * It prints "ready" once, then reads one request a line and answers each with one line:
- *   K STDIN TIMEOUT COMMAND   STDIN 1: iK is stdin, 0: /dev/null. TIMEOUT: seconds as the host sent them,
- *                             "0" for none. COMMAND: the command as the host sent it (\xHH-escaped).
- *   RC ok|timeout             the command ran: its exit status as bash's wait gives it (128+N for signal N)
- *   - F                       not run: not a plain argument list, or the program could not be started;
- *                             the agent runs it itself (and says why it failed, as bash says it)
+ * Its fd 3 is the agent's channel to the host. It prints "ready" once, then reads one request a line and
+ * answers each with one line:
+ *   K STDIN TIMEOUT ID COMMAND  STDIN 1: iK is stdin, 0: /dev/null. TIMEOUT: seconds as the host sent them,
+ *                               "0" for none. ID: the host's id for the frame, or - to leave the frame to the
+ *                               agent. COMMAND: the command as the host sent it (\xHH-escaped).
+ *   RC FLAG OLEN OCRC ELEN ECRC FRAMED
+ *                               the command ran: its exit status as bash's wait gives it (128+N for signal N),
+ *                               ok or timeout, the length and POSIX cksum CRC of its stdout and stderr, and 1
+ *                               when this program wrote the command's frame to fd 3 (exactly the bytes the
+ *                               agent would write: no fork of cksum and base64 for each command), else 0
+ *   - F - - - - 0               not run: not a plain argument list, or the program could not be started;
+ *                               the agent runs it itself (and says why it failed, as bash says it)
  * The command gets stdin, stdout (oK) and stderr (eK) as the agent's subshell would, leads a process
  * group of its own (a timeout kills the whole group), and inherits this process's environment, working
  * directory, umask and signal dispositions, which are the agent's. It exits when the agent does.
@@ -147,6 +153,115 @@ static char *find(const char *name, char *buf, size_t size) {
     }
 }
 
+static unsigned int crc_table[256];
+
+static void crc_init(void) {
+    for (unsigned int i = 0; i < 256; i++) {
+        unsigned int c = i << 24;
+        for (int j = 0; j < 8; j++) {
+            c = c & 0x80000000u ? (c << 1) ^ 0x04C11DB7u : c << 1;
+        }
+        crc_table[i] = c;
+    }
+}
+
+/* Buffered writes to the channel (fd 3): a small frame leaves in one write. */
+static char obuf[65536];
+static size_t olen;
+
+static void flush_out(void) {
+    size_t off = 0;
+    while (off < olen) {
+        ssize_t w = write(3, obuf + off, olen - off);
+        if (w < 0 && errno == EINTR) {
+            continue;
+        }
+        if (w <= 0) {
+            _exit(1);
+        }
+        off += (size_t) w;
+    }
+    olen = 0;
+}
+
+static void put(const char *s, size_t n) {
+    while (n > 0) {
+        if (olen == sizeof obuf) {
+            flush_out();
+        }
+        size_t m = sizeof obuf - olen < n ? sizeof obuf - olen : n;
+        memcpy(obuf + olen, s, m);
+        olen += m;
+        s += m;
+        n -= m;
+    }
+}
+
+static const char B64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/* One output file: its length and cksum CRC, and its base64 (one line, as base64 -w0) when emit. -1 if unreadable. */
+static int digest(const char *path, int emit, unsigned long long *length, unsigned int *crc) {
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        return -1;
+    }
+    static unsigned char in[3 * 16384];
+    char enc[4 * 16384];
+    unsigned int c = 0;
+    unsigned long long n = 0;
+    size_t have = 0;
+    for (;;) {
+        ssize_t r = read(fd, in + have, sizeof in - have);
+        if (r < 0 && errno == EINTR) {
+            continue;
+        }
+        if (r < 0) {
+            close(fd);
+            return -1;
+        }
+        for (ssize_t i = 0; i < r; i++) {
+            c = (c << 8) ^ crc_table[(c >> 24) ^ in[have + (size_t) i]];
+        }
+        n += (unsigned long long) r;
+        have += (size_t) r;
+        if (r > 0 && have < sizeof in) {
+            continue;
+        }
+        /* Whole groups of three now; the rest (with padding) only at the end. */
+        size_t whole = r == 0 ? have : have - have % 3;
+        if (emit) {
+            size_t e = 0, i = 0;
+            for (; i + 3 <= whole; i += 3) {
+                unsigned int v = (unsigned int) in[i] << 16 | (unsigned int) in[i + 1] << 8 | in[i + 2];
+                enc[e++] = B64[v >> 18];
+                enc[e++] = B64[(v >> 12) & 63];
+                enc[e++] = B64[(v >> 6) & 63];
+                enc[e++] = B64[v & 63];
+            }
+            if (i < whole) {
+                unsigned int v = (unsigned int) in[i] << 16 | (i + 1 < whole ? (unsigned int) in[i + 1] << 8 : 0);
+                enc[e++] = B64[v >> 18];
+                enc[e++] = B64[(v >> 12) & 63];
+                enc[e++] = i + 1 < whole ? B64[(v >> 6) & 63] : '=';
+                enc[e++] = '=';
+            }
+            put(enc, e);
+        }
+        memmove(in, in + whole, have - whole);
+        have -= whole;
+        if (r == 0) {
+            break;
+        }
+    }
+    close(fd);
+    for (unsigned long long m = n; m != 0; m >>= 8) {
+        c = (c << 8) ^ crc_table[(c >> 24) ^ (m & 0xff)];
+    }
+    *length = n;
+    *crc = ~c;
+    return 0;
+}
+
 static long long now_ms(void) {
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
@@ -192,7 +307,8 @@ static int wait_for(pid_t pid, long long deadline, int *timed_out) {
     return WIFSIGNALED(st) ? 128 + WTERMSIG(st) : WEXITSTATUS(st);
 }
 
-static int run(const char *dir, long k, int has_stdin, const char *timeout, char *command, int *timed_out) {
+static int run(const char *dir, long k, int has_stdin, const char *timeout, char *command, const char *out,
+               const char *err, int *timed_out) {
     if (unescape(command) < 0) {
         return -1;
     }
@@ -207,10 +323,8 @@ static int run(const char *dir, long k, int has_stdin, const char *timeout, char
         free(argv);
         return -1;
     }
-    char in[4200], out[4200], err[4200];
+    char in[4200];
     snprintf(in, sizeof in, "%s/i%ld", dir, k);
-    snprintf(out, sizeof out, "%s/o%ld", dir, k);
-    snprintf(err, sizeof err, "%s/e%ld", dir, k);
     posix_spawn_file_actions_t fa;
     posix_spawnattr_t at;
     sigset_t none;
@@ -248,11 +362,17 @@ int main(int argc, char **argv) {
     if (getppid() == 1) {
         return 1;
     }
-    /* Only the agent's pipes (0, 1) and its log (2): nothing of the agent's reaches a command. */
-    syscall(SYS_close_range, 3, ~0U, 0);
+    /* Only the agent's pipes (0, 1), its log (2) and its channel (3, close-on-exec): nothing of the agent's reaches a command. */
+    if (fcntl(3, F_GETFD) < 0) {
+        fprintf(stderr, "agent-spawn: fd 3 must be the agent's channel\n");
+        return 2;
+    }
+    fcntl(3, F_SETFD, FD_CLOEXEC);
+    syscall(SYS_close_range, 4, ~0U, 0);
     /* bash passes its _ to the programs it starts, but not to one its exec builtin replaces it with. */
     unsetenv("_");
     answer("ready\n");
+    crc_init();
     char *line = NULL;
     size_t cap = 0;
     ssize_t n;
@@ -265,19 +385,47 @@ int main(int argc, char **argv) {
         char *k = strtok_r(line, " ", &save);
         char *has_stdin = strtok_r(NULL, " ", &save);
         char *timeout = strtok_r(NULL, " ", &save);
+        char *id = strtok_r(NULL, " ", &save);
         char *command = strtok_r(NULL, "", &save);
-        if (k == NULL || has_stdin == NULL || timeout == NULL || command == NULL) {
-            answer("- F\n");
+        if (k == NULL || has_stdin == NULL || timeout == NULL || id == NULL || command == NULL) {
+            answer("- F - - - - 0\n");
             continue;
         }
+        long kk = strtol(k, NULL, 10);
+        char out[4200], err[4200];
+        snprintf(out, sizeof out, "%s/o%ld", argv[1], kk);
+        snprintf(err, sizeof err, "%s/e%ld", argv[1], kk);
         int timed_out = 0;
-        int rc = run(argv[1], strtol(k, NULL, 10), strcmp(has_stdin, "1") == 0, timeout, command, &timed_out);
-        char reply[64];
+        int rc = run(argv[1], kk, strcmp(has_stdin, "1") == 0, timeout, command, out, err, &timed_out);
         if (rc < 0) {
-            snprintf(reply, sizeof reply, "- F\n");
-        } else {
-            snprintf(reply, sizeof reply, "%d %s\n", rc, timed_out ? "timeout" : "ok");
+            answer("- F - - - - 0\n");
+            continue;
         }
+        const char *flag = timed_out ? "timeout" : "ok";
+        unsigned long long ol, el;
+        unsigned int oc, ec;
+        char reply[200];
+        /* The agent's own files: unreadable only if a command took them away; then the agent frames (and fails) as before. */
+        int framed = strcmp(id, "-") != 0 && access(out, R_OK) == 0 && access(err, R_OK) == 0;
+        if (framed) {
+            char head[100];
+            put(head, (size_t) snprintf(head, sizeof head, "@@BI-BEGIN %s\nO:", id));
+            if (digest(out, 1, &ol, &oc) < 0) {
+                _exit(1);
+            }
+            put("\nE:", 3);
+            if (digest(err, 1, &el, &ec) < 0) {
+                _exit(1);
+            }
+            char end[200];
+            put(end, (size_t) snprintf(end, sizeof end, "\n@@BI-END %s %d %s %llu %u %llu %u\n", id, rc, flag, ol, oc, el, ec));
+            flush_out();
+        } else if (digest(out, 0, &ol, &oc) < 0 || digest(err, 0, &el, &ec) < 0) {
+            snprintf(reply, sizeof reply, "%d %s - - - - 0\n", rc, flag);
+            answer(reply);
+            continue;
+        }
+        snprintf(reply, sizeof reply, "%d %s %llu %u %llu %u %d\n", rc, flag, ol, oc, el, ec, framed);
         answer(reply);
     }
     return 0;

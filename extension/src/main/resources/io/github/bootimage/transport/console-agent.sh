@@ -81,12 +81,15 @@ agent=$$
 ) </dev/null >/dev/null &
 set -m
 # A plain argument list (the host's `exec 'ARG'...`) starts from agent-spawn where the channel brings one (a
-# container's: see extension/src/main/c/agent-spawn.c): posix_spawn instead of a fork of this shell. It
-# answers "- F" for any other command, and the agent then runs it itself. Should it die mid-command, the
-# agent stops: whether that command ran is unknown, so the host must get an error, not a result.
+# container's: see extension/src/main/c/agent-spawn.c): posix_spawn instead of a fork of this shell, and the
+# frame written by it, with no fork of cksum and base64. It answers "- F" for any other command, and the
+# agent then runs it itself. Should it die mid-command, the agent stops: whether that command ran is
+# unknown, so the host must get an error, not a result.
 sp=
 if [ "${1:-}" = channel ] && [ -x "${ch:-}/agent-spawn" ]; then
-  coproc SPAWN { exec "$ch/agent-spawn" "$d"; }
+  exec 9>&1
+  coproc SPAWN { exec "$ch/agent-spawn" "$d" 3>&9 9>&-; }
+  exec 9>&-
   if read -r -t 10 -u "${SPAWN[0]}" hello && [ "$hello" = ready ]; then
     sp=1 spr=${SPAWN[0]} spw=${SPAWN[1]}
   else
@@ -116,13 +119,15 @@ while IFS=' ' read -r id t c i; do
           [ "$1 $2" = "$ns $nb" ] || f=badinput ;;
     *) printf '%b' "$i" >"$d/i$k"; in=$d/i$k hin=1 ;;
   esac
-  rc=0 how=F
+  rc=0 how=F oc=-
   if [ "$f" = ok ] && [ -n "$sp" ]; then
-    printf '%s %s %s %s\n' "$k" "$hin" "$t" "$c" >&"$spw"
-    if ! read -r -u "$spr" rc how; then
+    fid=$id; [ -n "$b" ] && fid=-
+    printf '%s %s %s %s %s\n' "$k" "$hin" "$t" "$fid" "$c" >&"$spw"
+    if ! read -r -u "$spr" rc how ol oc el ec fr; then
       echo "agent-spawn ended while command $k ran: stopping" >&2
       exit 1
     fi
+    [ "$fr" = 1 ] && continue
     [ "$how" = timeout ] && f=timeout
   fi
   if [ "$f" = ok ] && [ "$how" = F ]; then
@@ -135,7 +140,9 @@ while IFS=' ' read -r id t c i; do
   elif [ "$f" = badinput ]; then
     : >"$o"; : >"$e"
   fi
-  if [ -s "$o" ] || [ -s "$e" ]; then
+  if [ "$oc" != - ]; then
+    set -- "$oc" "$ol" - "$ec" "$el" -
+  elif [ -s "$o" ] || [ -s "$e" ]; then
     set -- $(cksum "$o" "$e")
   else
     set -- 4294967295 0 - 4294967295 0 -

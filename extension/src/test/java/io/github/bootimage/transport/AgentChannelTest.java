@@ -69,6 +69,13 @@ class AgentChannelTest {
         }
         ExecResult streamed = exec(ExecRequest.of("sh", "-c", "cat; cat /dev/null >&2").withStdin(big));
         assertArrayEquals(big, streamed.stdoutBytes());
+        // File copies take binary frames (stdout in wrapped lines), which the agent writes itself.
+        ConsoleTransport.Bytes binary = agent.transport.execBinary(ExecRequest.of("sh", "-c", "cat; echo e >&2; exit 5")
+                .withStdin(big), T);
+        assertArrayEquals(big, binary.stdout());
+        assertArrayEquals("e\n".getBytes(java.nio.charset.StandardCharsets.UTF_8), binary.stderr());
+        assertEquals(5, binary.exitCode());
+        assertArrayEquals(new byte[0], agent.transport.execBinary(ExecRequest.of("true"), T).stdout());
         ExecResult seq = exec(ExecRequest.of("seq", "1", "200000"));
         assertEquals(1_288_895, seq.stdout().length());
         assertTrue(seq.stdout().startsWith("1\n2\n3\n") && seq.stdout().endsWith("199999\n200000\n"));
