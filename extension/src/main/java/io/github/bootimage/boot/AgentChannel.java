@@ -1,10 +1,8 @@
 package io.github.bootimage.boot;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
@@ -44,34 +42,6 @@ public record AgentChannel(Path toGuest, Path fromGuest) {
             return c;
         } catch (IOException e) {
             throw new MachineLaunchException("Could not make the agent's channel in " + dir + ": " + e.getMessage(), e);
-        }
-    }
-
-    /** Where the jar keeps agent-spawn, built from extension/src/main/c/agent-spawn.c (a static x86-64 program). */
-    static final String SPAWNER = "/io/github/bootimage/transport/agent-spawn";
-
-    /**
-     * Puts agent-spawn beside the FIFOs (mode 0755), where a container's agent finds it and starts its
-     * plain commands through it. False when the host cannot run it (a machine other than x86-64), so the
-     * agent forks for each command as before.
-     */
-    public boolean addSpawner() {
-        if (!"amd64".equals(System.getProperty("os.arch")) && !"x86_64".equals(System.getProperty("os.arch"))) {
-            return false;
-        }
-        Path dir = toGuest.getParent();
-        Path tmp = dir.resolve("agent-spawn.tmp");
-        try (InputStream in = AgentChannel.class.getResourceAsStream(SPAWNER)) {
-            if (in == null) {
-                throw new IllegalStateException("agent-spawn is missing from the bootimage jar (" + SPAWNER
-                        + "): build the extension with gcc and libc6-dev installed (scripts/setup-host.sh installs them)");
-            }
-            Files.copy(in, tmp);
-            Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxr-xr-x"));
-            Files.move(tmp, dir.resolve("agent-spawn"), StandardCopyOption.ATOMIC_MOVE);
-            return true;
-        } catch (IOException e) {
-            throw new MachineLaunchException("Could not put agent-spawn into " + dir + ": " + e.getMessage(), e);
         }
     }
 

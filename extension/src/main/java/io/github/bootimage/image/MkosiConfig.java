@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.stream.Stream;
 
 import io.github.bootimage.ImageFormat;
+import io.github.bootimage.transport.ConsoleTransport;
 
 /**
  * A spec written as a real mkosi configuration directory: {@code mkosi.conf}, the package manager's
@@ -63,9 +64,14 @@ public final class MkosiConfig {
     /** Starts the agent's service with the multi-user target, without a symlink in the image. */
     static final String AGENT_WANTS = "[Unit]\nWants=bootimage-agent.service\n";
 
+    /** Where the agent's tree keeps agent-spawn (see ConsoleTransport.agentSpawn). */
+    static final String AGENT_SPAWN = "agent/usr/lib/bootimage/agent-spawn";
+
     private final ImageSpec spec;
     private final MkosiVersion version;
     private final Map<String, String> files;
+    /** agent-spawn for the agent's tree, or null on a machine it does not run on. */
+    private final byte[] agentSpawn = ConsoleTransport.agentSpawn().orElse(null);
 
     private MkosiConfig(ImageSpec spec, MkosiVersion version) {
         this.spec = spec;
@@ -142,7 +148,7 @@ public final class MkosiConfig {
             c.append("\n[Build]\n").append(version.packageManagerTreesKey()).append("=pkgmngr\n");
         }
         out.put("mkosi.conf", c.toString());
-        out.put("agent/usr/lib/bootimage/agent.sh", agentScript());
+        out.put("agent/usr/lib/bootimage/agent.sh", ConsoleTransport.agentScript());
         out.put("agent/usr/lib/systemd/system/bootimage-agent.service", AGENT_SERVICE);
         out.put("agent/usr/lib/systemd/system/multi-user.target.d/bootimage-agent.conf", AGENT_WANTS);
         if (spec.kernel()) {
@@ -162,14 +168,6 @@ public final class MkosiConfig {
             out.put("pkgmngr/" + repoPath(), repoFile);
         }
         return out;
-    }
-
-    private static String agentScript() {
-        try (var in = MkosiConfig.class.getResourceAsStream("/io/github/bootimage/transport/console-agent.sh")) {
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException | NullPointerException e) {
-            throw new IllegalStateException("console-agent.sh missing from the bootimage jar", e);
-        }
     }
 
     private static List<String> scriptNames(String kind, List<Path> scripts) {
@@ -244,6 +242,10 @@ public final class MkosiConfig {
                 update(md, "file " + e.getKey());
                 update(md, e.getValue());
             }
+            if (agentSpawn != null) {
+                update(md, "file " + AGENT_SPAWN);
+                md.update(agentSpawn);
+            }
             for (int i = 0; i < spec.extraTrees().size(); i++) {
                 update(md, "tree " + i);
                 hashTree(md, spec.extraTrees().get(i).source());
@@ -299,6 +301,11 @@ public final class MkosiConfig {
             Path p = dir.resolve(e.getKey());
             Files.createDirectories(p.getParent());
             Files.writeString(p, e.getValue());
+        }
+        if (agentSpawn != null) {
+            Path p = dir.resolve(AGENT_SPAWN);
+            Files.write(p, agentSpawn);
+            Files.setPosixFilePermissions(p, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
         }
         for (int i = 0; i < spec.extraTrees().size(); i++) {
             copyTree(spec.extraTrees().get(i).source(), dir.resolve("trees/" + i));

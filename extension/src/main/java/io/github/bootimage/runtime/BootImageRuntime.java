@@ -375,9 +375,6 @@ public final class BootImageRuntime implements AutoCloseable {
         try {
             Files.createDirectories(work);
             channel = settings.agentChannel() ? AgentChannel.create(work.resolve("channel"), runner) : null;
-            if (channel != null && boot == Boot.NSPAWN && settings.agentSpawn()) {
-                channel.addSpawner();
-            }
             net = isolated ? Networking.create(boot, request.network(), name, work, runtimeDir, runner, reaper()) : null;
             guest = backend.start(image, new GuestOptions(name, work, sshPort,
                     keys == null ? null : keys.authorizedKey(), bootTimeout, channel, net));
@@ -405,6 +402,9 @@ public final class BootImageRuntime implements AutoCloseable {
                     : new ConsoleTransport(name, guest.consoleOutput(), guest.consoleInput(), guest::isAlive,
                     guest::exitDescription);
             console.awaitReady(bootTimeout);
+            if (!settings.agentSpawn()) {
+                console.forkEachCommand();
+            }
             reaper().register(name, guest, work);
             if (published && sshPort > 0) {
                 hostSshPort = net.hostPort(22);

@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -200,6 +201,35 @@ public final class ConsoleTransport implements CommandTransport {
     /** The agent script, as the image carries it at {@code /usr/lib/bootimage/agent.sh}. */
     public static String agentScript() {
         return AGENT;
+    }
+
+    /**
+     * agent-spawn (extension/src/main/c/agent-spawn.c, a static x86-64 program the build puts into the jar), as
+     * an image carries it at {@code /usr/lib/bootimage/agent-spawn}: the agent starts plain commands through
+     * it. Empty on other machines, whose images then go without (the agent forks for each command).
+     */
+    public static Optional<byte[]> agentSpawn() {
+        String arch = System.getProperty("os.arch");
+        if (!arch.equals("amd64") && !arch.equals("x86_64")) {
+            return Optional.empty();
+        }
+        try (InputStream s = ConsoleTransport.class.getResourceAsStream("agent-spawn")) {
+            if (s == null) {
+                throw new IllegalStateException("agent-spawn is missing from the bootimage jar: build the extension"
+                        + " with gcc and libc6-dev installed (scripts/setup-host.sh installs them)");
+            }
+            return Optional.of(s.readAllBytes());
+        } catch (IOException e) {
+            throw new UncheckedIOException("Could not read agent-spawn from the bootimage jar", e);
+        }
+    }
+
+    /**
+     * Tells the agent to fork for every command itself, not through agent-spawn (bootimage.agent.spawn=false:
+     * the agent as it was before agent-spawn, kept to compare). Call it before the first command.
+     */
+    public void forkEachCommand() {
+        send("nospawn\n");
     }
 
     /** The agent script as base64 (decoded in the guest with {@code base64 -d}). */

@@ -80,15 +80,16 @@ agent=$$
   done
 ) </dev/null >/dev/null &
 set -m
-# A plain argument list (the host's `exec 'ARG'...`) starts from agent-spawn where the channel brings one (a
-# container's: see extension/src/main/c/agent-spawn.c): posix_spawn instead of a fork of this shell, and the
+# On its channel, a plain argument list (the host's `exec 'ARG'...`) starts from agent-spawn, which the image
+# carries (see extension/src/main/c/agent-spawn.c): posix_spawn instead of a fork of this shell, and the
 # frame written by it, with no fork of cksum and base64. It answers "- F" for any other command, and the
-# agent then runs it itself. Should it die mid-command, the agent stops: whether that command ran is
-# unknown, so the host must get an error, not a result.
-sp=
-if [ "${1:-}" = channel ] && [ -x "${ch:-}/agent-spawn" ]; then
+# agent then runs it itself; so does the agent after the host's "nospawn" line (bootimage.agent.spawn=false).
+# Should agent-spawn die mid-command, the agent stops: whether that command ran is unknown, so the host must
+# get an error, not a result.
+sp= spawn=${BOOTIMAGE_AGENT_SPAWN:-/usr/lib/bootimage/agent-spawn}
+if [ "${1:-}" = channel ] && [ -x "$spawn" ]; then
   exec 9>&1
-  coproc SPAWN { exec "$ch/agent-spawn" "$d" 3>&9 9>&-; }
+  coproc SPAWN { exec "$spawn" "$d" 3>&9 9>&-; }
   exec 9>&-
   if read -r -t 10 -u "${SPAWN[0]}" hello && [ "$hello" = ready ]; then
     sp=1 spr=${SPAWN[0]} spw=${SPAWN[1]}
@@ -100,7 +101,10 @@ printf '\n@@BI-READY %s\n' "$$"
 k=0
 while IFS=' ' read -r id t c i; do
   b=
-  case "$id" in b[0-9]*) b=1; id=${id#b} ;; esac
+  case "$id" in
+    b[0-9]*) b=1; id=${id#b} ;;
+    nospawn) [ -n "$sp" ] && exec {spw}>&-; sp=; continue ;;
+  esac
   case "$id" in ''|*[!0-9]*) continue ;; esac
   # Every command has files of its own: a child it leaves running keeps writing into its own (deleted) files,
   # never into a later command's output. Older commands' files go 32 at a time, in one process.

@@ -4,7 +4,7 @@ import java.time.Duration;
 
 import org.junit.jupiter.api.BeforeAll;
 
-/** {@link AgentChannelTest}'s tests on an agent without agent-spawn, as a VM's agent runs: it forks for each command. */
+/** {@link AgentChannelTest}'s tests on an agent without agent-spawn, as an image built before it runs: it forks for each command. */
 class AgentChannelForkingTest extends AgentChannelTest {
 
     @BeforeAll

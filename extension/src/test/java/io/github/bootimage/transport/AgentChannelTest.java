@@ -22,7 +22,7 @@ import io.github.bootimage.ExecResult;
 
 /**
  * The agent on its own channel (two FIFOs), as an image's bootimage-agent.service runs it, against a host bash,
- * with agent-spawn beside the FIFOs as a container has it ({@link AgentChannelForkingTest}: the same tests without).
+ * with agent-spawn as an image has it ({@link AgentChannelForkingTest}: the same tests without).
  */
 class AgentChannelTest {
     static final Duration T = Duration.ofSeconds(20);
@@ -119,6 +119,21 @@ class AgentChannelTest {
         String plain = exec(ExecRequest.of("sh", "-c", probe)).stdout();
         assertTrue(plain.startsWith("leader\nSigQ:"), plain);
         assertEquals(plain, exec(ExecRequest.of("sh", "-c", probe).withEnv("A", "1")).stdout());
+    }
+
+    @Test
+    void afterNospawnTheAgentForksForEveryCommand() throws Exception {
+        try (LocalAgent a = new LocalAgent(dir.resolve("nospawn"), true)) {
+            a.transport.awaitReady(T);
+            a.transport.forkEachCommand();
+            ExecResult r = a.transport.exec(ExecRequest.of("sh", "-c", "echo out; cat /proc/$PPID/comm; exit 3"), T);
+            assertEquals("out\nbash\n", r.stdout());
+            assertEquals(3, r.exitCode());
+            // agent-spawn had its input closed, and is gone.
+            long spawners = ProcessHandle.allProcesses().filter(p -> p.info().command().orElse("")
+                    .equals(dir.resolve("nospawn/agent-spawn").toString())).count();
+            assertEquals(0, spawners);
+        }
     }
 
     @Test

@@ -11,14 +11,14 @@ import io.github.bootimage.process.ProcessRunner;
 
 /**
  * The agent as an image's service runs it, on the host: {@code agent.sh channel} on two FIFOs (with
- * agent-spawn beside them, as a container has it, or without, as a VM has it), so the
+ * agent-spawn, as an image has it, or without), so the
  * agent channel's protocol is tested without a guest. Its "console" is the output of a shell that
  * waits for the agent, so it ends when the agent does, as a guest's console ends with the guest.
  */
 final class LocalAgent implements AutoCloseable {
     final GuestProcess process;
     final ConsoleTransport transport;
-    /** Whether agent-spawn sits beside the FIFOs, as in a container (bootimage.agent.spawn=true). */
+    /** Whether the agent has agent-spawn, as an image built by bootimage has it. */
     final boolean spawner;
     /** The agent's directory: each command's files. */
     final Path work;
@@ -31,11 +31,15 @@ final class LocalAgent implements AutoCloseable {
         Files.writeString(script, ConsoleTransport.agentScript());
         AgentChannel channel = AgentChannel.create(dir.resolve("channel"),
                 new ProcessRunner(HostTools.fromEnvironment(null, true)));
-        if (spawner && !channel.addSpawner()) {
-            throw new IllegalStateException("agent-spawn cannot run on this host (" + System.getProperty("os.arch") + ")");
+        Path spawn = dir.resolve("agent-spawn");
+        if (spawner) {
+            Files.write(spawn, ConsoleTransport.agentSpawn().orElseThrow(() -> new IllegalStateException(
+                    "agent-spawn cannot run on this host (" + System.getProperty("os.arch") + ")")));
+            Files.setPosixFilePermissions(spawn, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
         }
         process = GuestProcess.start(List.of("env", "BOOTIMAGE_AGENT_DIR=" + work,
-                "BOOTIMAGE_CHANNEL_DIR=" + dir.resolve("channel"), "sh", "-c", "bash \"$0\" channel", script.toString()),
+                "BOOTIMAGE_CHANNEL_DIR=" + dir.resolve("channel"),
+                "BOOTIMAGE_AGENT_SPAWN=" + spawn, "sh", "-c", "bash \"$0\" channel", script.toString()),
                 false, "agent", System.getenv("PATH"));
         transport = ConsoleTransport.overChannel("local-agent", process.output(), channel.toGuest(), channel.fromGuest(),
                 process::isAlive, process::exitDescription);
