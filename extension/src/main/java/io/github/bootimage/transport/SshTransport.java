@@ -310,7 +310,7 @@ public final class SshTransport implements CommandTransport {
      */
     static String agentCommand(String dirName) {
         return "d=/run; [ -w /run ] || d=${TMPDIR:-/tmp}; d=$d/" + dirName + "; mkdir -m 700 \"$d\" || exit 1;"
-                + " printf %s " + ConsoleTransport.agentScriptBase64() + " | base64 -d >\"$d/agent.sh\" && BOOTIMAGE_AGENT_DIR=\"$d\" bash \"$d/agent.sh\";"
+                + " printf %s " + ConsoleTransport.agentScriptBase64() + " | base64 -d >\"$d/agent.sh\" && BOOTIMAGE_AGENT_DIR=\"$d\" bash \"$d/agent.sh\" ssh;"
                 + " r=$?; rm -rf -- \"$d\"; exit $r";
     }
 

@@ -13,6 +13,7 @@
 #                     writes to: the FIFOs agent.in/agent.out that systemd-nspawn binds at
 #                     /run/bootimage-channel, or the virtio-serial port named io.bootimage.agent of a qemu
 #                     VM. Without either (the machine uses the console fallback) it exits after 30 s.
+#   agent.sh ssh      on a long-lived SSH session (SshTransport), its stdin and stdout the session's.
 #   agent.sh          the console fallback: sent over the console to the autologin shell, which runs it on
 #                     the terminal (raw, no echo); whatever else writes to the console can then break a
 #                     frame, which the check turns into an error.
@@ -41,7 +42,7 @@ if [ "${1:-}" = channel ]; then
     [ "$n" -gt 300 ] && exit 0
     sleep 0.1
   done
-else
+elif [ "${1:-}" != ssh ]; then
   stty raw -echo 2>/dev/null
 fi
 exec 2>"$d/agent.log"
@@ -80,14 +81,14 @@ agent=$$
   done
 ) </dev/null >/dev/null &
 set -m
-# On its channel, a plain argument list (the host's `exec 'ARG'...`) starts from agent-spawn, which the image
+# On its channel or an SSH session, a plain argument list (the host's `exec 'ARG'...`) starts from agent-spawn, which the image
 # carries (see extension/src/main/c/agent-spawn.c): posix_spawn instead of a fork of this shell, and the
 # frame written by it, with no fork of cksum and base64. It answers "- F" for any other command, and the
 # agent then runs it itself; so does the agent after the host's "nospawn" line (bootimage.agent.spawn=false).
 # Should agent-spawn die mid-command, the agent stops: whether that command ran is unknown, so the host must
 # get an error, not a result.
 sp= spawn=${BOOTIMAGE_AGENT_SPAWN:-/usr/lib/bootimage/agent-spawn}
-if [ "${1:-}" = channel ] && [ -x "$spawn" ]; then
+if { [ "${1:-}" = channel ] || [ "${1:-}" = ssh ]; } && [ -x "$spawn" ]; then
   exec 9>&1
   coproc SPAWN { exec "$spawn" "$d" 3>&9 9>&-; }
   exec 9>&-

@@ -37,17 +37,20 @@ public final class AgentBench implements BenchSection {
           for (Boot boot : List.of(Boot.NSPAWN, Boot.QEMU)) {
             MachineRequest req = new MachineRequest(ImageSpec.of("debian", "bookworm"), boot, Transport.CONSOLE, null, "bench");
             int n = boot == Boot.QEMU ? Math.max(100, ctx.iterations() / 2) : Math.max(300, ctx.iterations());
-            double[] overConsole = execTimes(console, req, n, ctx);
-            double[] overChannel = execTimes(channel, req, n, ctx);
+            double[] overConsole = execTimes(console, req, n, ctx)[0];
+            double[][] channelTimes = execTimes(channel, req, n, ctx);
+            double[][] forkTimes = execTimes(forking, req, n, ctx);
+            double[] overChannel = channelTimes[0];
             String where = boot == Boot.QEMU ? "qemu (virtio-serial)" : "nspawn (FIFOs)";
+            for (int p : new int[] {50, 95}) {
+                rows.add(new BenchRow(name(), "exec(true) over the agent channel, " + where + " p" + p,
+                        Stats.percentile(overChannel, p), "ms", "the agent forking for each command (agent.spawn=false) p" + p,
+                        Stats.percentile(forkTimes[0], p), "", null));
+            }
+            rows.add(new BenchRow(name(), "exec(sh -c 'echo out; echo err >&2') over the agent channel, " + where + " p50",
+                    Stats.percentile(channelTimes[1], 50), "ms", "the agent forking for each command (agent.spawn=false) p50",
+                    Stats.percentile(forkTimes[1], 50), "", null));
             if (boot == Boot.NSPAWN) {
-                double[] overForks = execTimes(forking, req, n, ctx);
-                for (int p : new int[] {50, 95}) {
-                    double ours = Stats.percentile(overChannel, p);
-                    double before = Stats.percentile(overForks, p);
-                    rows.add(new BenchRow(name(), "exec(true) over the agent channel, nspawn p" + p, ours, "ms",
-                            "the agent forking for each command (agent.spawn=false) p" + p, before, "", null));
-                }
                 double[] nsenter = nsenterTimes(channel, req, Math.max(50, n / 4));
                 double floor = Stats.percentile(nsenter, 50);
                 double p50 = Stats.percentile(overChannel, 50);
@@ -74,18 +77,22 @@ public final class AgentBench implements BenchSection {
         return new Settings(k -> k.equals("bootimage." + key) ? Optional.of(value) : base.get(k.substring("bootimage.".length())));
     }
 
-    private static double[] execTimes(BootImageRuntime f, MachineRequest req, int n, BenchContext ctx) {
-        double[] t = new double[n];
+    /** exec("true") and a command with output ([0] and [1]), n times each, on one machine. */
+    private static double[][] execTimes(BootImageRuntime f, MachineRequest req, int n, BenchContext ctx) {
+        double[][] t = new double[2][n];
+        ExecRequest[] commands = {ExecRequest.of("true"), ExecRequest.of("sh", "-c", "echo out; echo err >&2")};
         try (DefaultMachine m = f.boot(req)) {
             ctx.log().printf("bench: %s over %s%n", req.boot(), !f.settings().agentChannel() ? "the console"
                     : f.settings().agentSpawn() ? "the agent channel" : "the agent channel (agent.spawn=false)");
             for (int i = 0; i < 20; i++) {
                 m.exec("true");
             }
-            for (int i = 0; i < n; i++) {
-                long s = System.nanoTime();
-                m.exec(ExecRequest.of("true"));
-                t[i] = Stats.since(s);
+            for (int c = 0; c < commands.length; c++) {
+                for (int i = 0; i < n; i++) {
+                    long s = System.nanoTime();
+                    m.exec(commands[c]);
+                    t[c][i] = Stats.since(s);
+                }
             }
         }
         return t;
