@@ -19,6 +19,8 @@
  *                               ok or timeout, the length and POSIX cksum CRC of its stdout and stderr, and 1
  *                               when this program wrote the command's frame to fd 3 (exactly the bytes the
  *                               agent would write: no fork of cksum and base64 for each command), else 0
+ *   RC FLAG - - - - 0           the command ran, but its output files could not be read (the command took
+ *                               them away): the agent frames it, as before
  *   - F - - - - 0               not run: not a plain argument list, or the program could not be started;
  *                               the agent runs it itself (and says why it failed, as bash says it)
  * The command gets stdin, stdout (oK) and stderr (eK) as the agent's subshell would, leads a process

@@ -81,12 +81,12 @@ agent=$$
   done
 ) </dev/null >/dev/null &
 set -m
-# On its channel or an SSH session, a plain argument list (the host's `exec 'ARG'...`) starts from agent-spawn, which the image
-# carries (see extension/src/main/c/agent-spawn.c): posix_spawn instead of a fork of this shell, and the
-# frame written by it, with no fork of cksum and base64. It answers "- F" for any other command, and the
-# agent then runs it itself; so does the agent after the host's "nospawn" line (bootimage.agent.spawn=false).
-# Should agent-spawn die mid-command, the agent stops: whether that command ran is unknown, so the host must
-# get an error, not a result.
+# On its channel or an SSH session, a plain argument list (the host's `exec 'ARG'...`) starts from
+# agent-spawn, which the image carries (see extension/src/main/c/agent-spawn.c): posix_spawn instead of a
+# fork of this shell, and the frame written by it, with no fork of cksum and base64. It answers "- F" for
+# any other command, and the agent then runs it itself; so does the agent after the host's "nospawn" line
+# (bootimage.agent.spawn=false). Should agent-spawn die mid-command, the agent stops: whether that command
+# ran is unknown, so the host must get an error, not a result.
 sp= spawn=${BOOTIMAGE_AGENT_SPAWN:-/usr/lib/bootimage/agent-spawn}
 if { [ "${1:-}" = channel ] || [ "${1:-}" = ssh ]; } && [ -x "$spawn" ]; then
   exec 9>&1
