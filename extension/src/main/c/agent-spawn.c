@@ -4,7 +4,7 @@
  * The agent (extension/src/main/resources/io/github/bootimage/transport/console-agent.sh) runs each command
  * in a forked bash subshell. Where the command is a plain argument list, which is how the host renders
  * every ExecRequest without a working directory, environment or user (`exec 'ARG' 'ARG'...`), this helper
- * starts it with posix_spawn instead: a vfork, no copy of bash's memory. Anything else it hands back, and
+ * starts it with vfork and execve instead: no copy of bash's memory. Anything else it hands back, and
  * the agent runs the command as before, so both paths give the same bytes, exit code and files.
  *
  *   agent-spawn DIR        DIR: the agent's directory, where command K's files are oK, eK and iK
@@ -25,14 +25,14 @@
  *                               the agent runs it itself (and says why it failed, as bash says it)
  * The command gets stdin, stdout (oK) and stderr (eK) as the agent's subshell would, leads a process
  * group of its own (a timeout kills the whole group), and inherits this process's environment, working
- * directory, umask and signal dispositions, which are the agent's. It exits when the agent does.
+ * directory, umask and signal dispositions, which are the agent's, with an empty signal mask. Like bash's
+ * wait, it answers when the command exits or stops. It exits when the agent does.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
+#include <dirent.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -270,43 +270,70 @@ static long long now_ms(void) {
     return (long long) t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
 
-/* Waits for the command, killing its process group at the deadline (-1: none). Sets *timed_out. */
+/* The exit status as bash's wait gives it: the code, 128+N for signal N, or 128+N for a stop by signal N. */
+static int status_of(int st) {
+    if (WIFSTOPPED(st)) {
+        return 128 + WSTOPSIG(st);
+    }
+    return WIFSIGNALED(st) ? 128 + WTERMSIG(st) : WEXITSTATUS(st);
+}
+
+/*
+ * Waits until the command exits or stops (as bash's wait under set -m returns for a stopped job), killing
+ * its process group at the deadline (-1: none). SIGCHLD is blocked in this process, so it waits for it with
+ * sigtimedwait. Sets *timed_out.
+ */
 static int wait_for(pid_t pid, long long deadline, int *timed_out) {
-    int fd = (int) syscall(SYS_pidfd_open, pid, 0);
+    sigset_t chld;
+    sigemptyset(&chld);
+    sigaddset(&chld, SIGCHLD);
     *timed_out = 0;
-    while (deadline >= 0) {
+    for (;;) {
+        int st;
+        pid_t r = waitpid(pid, &st, WNOHANG | WUNTRACED);
+        if (r == pid) {
+            return status_of(st);
+        }
+        if (r < 0 && errno != EINTR) {
+            _exit(1);
+        }
+        if (deadline < 0) {
+            sigwaitinfo(&chld, NULL);
+            continue;
+        }
         long long left = deadline - now_ms();
         if (left <= 0) {
             /* Not reaped yet, so the group is still this command's. */
             kill(-pid, SIGKILL);
             *timed_out = 1;
-            break;
-        }
-        if (fd >= 0) {
-            struct pollfd p = { .fd = fd, .events = POLLIN };
-            if (poll(&p, 1, left > 1000 ? 1000 : (int) left) > 0) {
-                break;
+            while (waitpid(pid, &st, 0) < 0) {
+                if (errno != EINTR) {
+                    _exit(1);
+                }
             }
-        } else {
-            int st;
-            pid_t r = waitpid(pid, &st, WNOHANG);
-            if (r == pid) {
-                return WIFSIGNALED(st) ? 128 + WTERMSIG(st) : WEXITSTATUS(st);
-            }
-            struct timespec ms = { 0, 1000000 };
-            nanosleep(&ms, NULL);
+            return status_of(st);
         }
+        struct timespec ts = { (time_t) (left / 1000), (long) (left % 1000) * 1000000L };
+        sigtimedwait(&chld, NULL, &ts);
     }
-    if (fd >= 0) {
-        close(fd);
+}
+
+/* Set by the child of vfork (which shares this memory) when it could not start the program. */
+static volatile int start_error;
+
+/* In the child of vfork: opens PATH onto FD. */
+static int open_onto(const char *path, int flags, int fd) {
+    int f = open(path, flags, 0666);
+    if (f < 0) {
+        return -1;
     }
-    int st;
-    while (waitpid(pid, &st, 0) < 0) {
-        if (errno != EINTR) {
-            _exit(1);
+    if (f != fd) {
+        if (dup2(f, fd) < 0) {
+            return -1;
         }
+        close(f);
     }
-    return WIFSIGNALED(st) ? 128 + WTERMSIG(st) : WEXITSTATUS(st);
+    return 0;
 }
 
 static int run(const char *dir, long k, int has_stdin, const char *timeout, char *command, const char *out,
@@ -327,32 +354,71 @@ static int run(const char *dir, long k, int has_stdin, const char *timeout, char
     }
     char in[4200];
     snprintf(in, sizeof in, "%s/i%ld", dir, k);
-    posix_spawn_file_actions_t fa;
-    posix_spawnattr_t at;
+    const char *stdin_path = has_stdin ? in : "/dev/null";
     sigset_t none;
     sigemptyset(&none);
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 0, has_stdin ? in : "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&fa, 1, out, O_WRONLY | O_CREAT | O_TRUNC, 0666);
-    posix_spawn_file_actions_addopen(&fa, 2, err, O_WRONLY | O_CREAT | O_TRUNC, 0666);
-    posix_spawnattr_init(&at);
-    posix_spawnattr_setpgroup(&at, 0);
-    posix_spawnattr_setsigmask(&at, &none);
-    posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK);
     long long deadline = -1;
     if (strcmp(timeout, "0") != 0) {
         double secs = strtod(timeout, NULL);
         deadline = now_ms() + (long long) (secs * 1000 + 0.5);
     }
-    pid_t pid;
-    int e = posix_spawn(&pid, program, &fa, &at, argv, environ);
-    posix_spawn_file_actions_destroy(&fa);
-    posix_spawnattr_destroy(&at);
+    /*
+     * vfork, not posix_spawn: glibc's posix_spawn leaves its two internal signals (32 and 33) ignored in the
+     * command, where bash's fork leaves none. This process has no signal handlers, so the child may run on
+     * this process's memory until it execs; it only sets up its process group, files and signal mask.
+     */
+    start_error = 0;
+    pid_t pid = vfork();
+    if (pid == 0) {
+        if (setpgid(0, 0) < 0 || open_onto(stdin_path, O_RDONLY, 0) < 0
+                || open_onto(out, O_WRONLY | O_CREAT | O_TRUNC, 1) < 0
+                || open_onto(err, O_WRONLY | O_CREAT | O_TRUNC, 2) < 0) {
+            start_error = errno ? errno : EIO;
+            _exit(127);
+        }
+        sigprocmask(SIG_SETMASK, &none, NULL);
+        execve(program, argv, environ);
+        start_error = errno ? errno : EIO;
+        _exit(127);
+    }
     free(argv);
-    if (e != 0) {
+    if (pid < 0) {
+        return -1;
+    }
+    if (start_error != 0) {
+        int st;
+        while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {
+        }
         return -1;
     }
     return wait_for(pid, deadline, timed_out);
+}
+
+/* Closes every descriptor above 3, where close_range is missing (kernels before 5.9) or refused. */
+static void close_from_4(void) {
+    if (syscall(SYS_close_range, 4, ~0U, 0) == 0) {
+        return;
+    }
+    DIR *d = opendir("/proc/self/fd");
+    if (d == NULL) {
+        for (int fd = 4; fd < 65536; fd++) {
+            close(fd);
+        }
+        return;
+    }
+    int own = dirfd(d);
+    int fds[1024];
+    int n = 0;
+    for (struct dirent *e; (e = readdir(d)) != NULL && n < 1024; ) {
+        int fd = atoi(e->d_name);
+        if (fd > 3 && fd != own) {
+            fds[n++] = fd;
+        }
+    }
+    closedir(d);
+    for (int i = 0; i < n; i++) {
+        close(fds[i]);
+    }
 }
 
 int main(int argc, char **argv) {
@@ -370,7 +436,12 @@ int main(int argc, char **argv) {
         return 2;
     }
     fcntl(3, F_SETFD, FD_CLOEXEC);
-    syscall(SYS_close_range, 4, ~0U, 0);
+    close_from_4();
+    /* SIGCHLD waits in sigtimedwait (see wait_for); each command gets an empty signal mask. */
+    sigset_t chld;
+    sigemptyset(&chld);
+    sigaddset(&chld, SIGCHLD);
+    sigprocmask(SIG_BLOCK, &chld, NULL);
     /* bash passes its _ to the programs it starts, but not to one its exec builtin replaces it with. */
     unsetenv("_");
     answer("ready\n");
@@ -392,6 +463,9 @@ int main(int argc, char **argv) {
         if (k == NULL || has_stdin == NULL || timeout == NULL || id == NULL || command == NULL) {
             answer("- F - - - - 0\n");
             continue;
+        }
+        /* Earlier commands that stopped and have ended since. */
+        while (waitpid(-1, NULL, WNOHANG) > 0) {
         }
         long kk = strtol(k, NULL, 10);
         char out[4200], err[4200];

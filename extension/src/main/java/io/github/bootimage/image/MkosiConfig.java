@@ -243,8 +243,9 @@ public final class MkosiConfig {
                 update(md, e.getValue());
             }
             if (agentSpawn != null) {
-                update(md, "file " + AGENT_SPAWN);
-                md.update(agentSpawn);
+                // Its source, not the program: hosts with another compiler build other bytes of the same program.
+                update(md, "file " + AGENT_SPAWN + ".c");
+                md.update(ConsoleTransport.agentSpawnSource());
             }
             for (int i = 0; i < spec.extraTrees().size(); i++) {
                 update(md, "tree " + i);

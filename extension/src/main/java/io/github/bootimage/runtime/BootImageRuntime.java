@@ -412,6 +412,9 @@ public final class BootImageRuntime implements AutoCloseable {
             commands = transport == Transport.SSH
                     ? SshTransport.connect(name, hostSshPort, keys, console, guest::isAlive, bootTimeout, settings.sshAgent())
                     : console;
+            if (!settings.agentSpawn() && commands instanceof SshTransport ssh) {
+                ssh.forkEachCommand();
+            }
             if (net != null) {
                 CommandTransport ready = commands;
                 net.ready(r -> ready.exec(r, settings.commandTimeout()));

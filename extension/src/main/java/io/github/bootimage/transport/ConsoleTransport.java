@@ -210,17 +210,24 @@ public final class ConsoleTransport implements CommandTransport {
      */
     public static Optional<byte[]> agentSpawn() {
         String arch = System.getProperty("os.arch");
-        if (!arch.equals("amd64") && !arch.equals("x86_64")) {
-            return Optional.empty();
-        }
-        try (InputStream s = ConsoleTransport.class.getResourceAsStream("agent-spawn")) {
+        return arch.equals("amd64") || arch.equals("x86_64") ? Optional.of(builtResource("agent-spawn")) : Optional.empty();
+    }
+
+    /** agent-spawn's C source, as the jar carries it beside the program: images' cache keys depend on it. */
+    public static byte[] agentSpawnSource() {
+        return builtResource("agent-spawn.c");
+    }
+
+    /** A file the extension's build puts into the jar (see extension/pom.xml). */
+    private static byte[] builtResource(String name) {
+        try (InputStream s = ConsoleTransport.class.getResourceAsStream(name)) {
             if (s == null) {
-                throw new IllegalStateException("agent-spawn is missing from the bootimage jar: build the extension"
+                throw new IllegalStateException(name + " is missing from the bootimage jar: build the extension"
                         + " with gcc and libc6-dev installed (scripts/setup-host.sh installs them)");
             }
-            return Optional.of(s.readAllBytes());
+            return s.readAllBytes();
         } catch (IOException e) {
-            throw new UncheckedIOException("Could not read agent-spawn from the bootimage jar", e);
+            throw new UncheckedIOException("Could not read " + name + " from the bootimage jar", e);
         }
     }
 

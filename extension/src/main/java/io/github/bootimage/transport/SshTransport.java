@@ -101,6 +101,8 @@ public final class SshTransport implements CommandTransport {
     private int openAgents;
     /** Why agent sessions are off for this connection (the agent could not start), or null. */
     private volatile String agentsOff;
+    /** Whether agent sessions start commands through the image's agent-spawn (see {@link #forkEachCommand}). */
+    private volatile boolean spawn = true;
     /** Whether an agent session was started (the transport's close then removes what a killed agent left). */
     private volatile boolean startedAgents;
     private final ExecutorService pumps;
@@ -298,6 +300,14 @@ public final class SshTransport implements CommandTransport {
         }
     }
 
+    /**
+     * Agent sessions started from now on fork for every command, not through agent-spawn
+     * (bootimage.agent.spawn=false). Call it before the first command.
+     */
+    public void forkEachCommand() {
+        spawn = false;
+    }
+
     /** Why agent sessions are off for this connection, or null while they are used. */
     String agentsOff() {
         return agentsOff;
@@ -306,11 +316,13 @@ public final class SshTransport implements CommandTransport {
     /**
      * The shell line that starts an agent session: the agent's script travels with it, as base64, into a
      * directory named {@code bootimage-agent-<tag prefix>-<n>} under {@code /run}, which goes when the agent ends
-     * (and, for an agent that was killed, when the transport closes).
+     * (and, for an agent that was killed, when the transport closes). Without {@code spawn} the agent forks
+     * for every command instead of starting it through the image's agent-spawn.
      */
-    static String agentCommand(String dirName) {
+    static String agentCommand(String dirName, boolean spawn) {
         return "d=/run; [ -w /run ] || d=${TMPDIR:-/tmp}; d=$d/" + dirName + "; mkdir -m 700 \"$d\" || exit 1;"
-                + " printf %s " + ConsoleTransport.agentScriptBase64() + " | base64 -d >\"$d/agent.sh\" && BOOTIMAGE_AGENT_DIR=\"$d\" bash \"$d/agent.sh\" ssh;"
+                + " printf %s " + ConsoleTransport.agentScriptBase64() + " | base64 -d >\"$d/agent.sh\" && BOOTIMAGE_AGENT_DIR=\"$d\""
+                + (spawn ? "" : " BOOTIMAGE_AGENT_SPAWN=none") + " bash \"$d/agent.sh\" ssh;"
                 + " r=$?; rm -rf -- \"$d\"; exit $r";
     }
 
@@ -357,7 +369,7 @@ public final class SshTransport implements CommandTransport {
         SSHClient c = client(request);
         Session s = SshSessions.startSession(c);
         try {
-            Session.Command cmd = s.exec(agentCommand("bootimage-agent-" + tagPrefix + "-" + TAGS.incrementAndGet()));
+            Session.Command cmd = s.exec(agentCommand("bootimage-agent-" + tagPrefix + "-" + TAGS.incrementAndGet(), spawn));
             ConsoleTransport t = ConsoleTransport.overStream(target.machine(), "ssh", cmd.getInputStream(),
                     cmd.getOutputStream(), () -> "its SSH session ended");
             try {

@@ -90,10 +90,10 @@ set -m
 sp= spawn=${BOOTIMAGE_AGENT_SPAWN:-/usr/lib/bootimage/agent-spawn}
 if { [ "${1:-}" = channel ] || [ "${1:-}" = ssh ]; } && [ -x "$spawn" ]; then
   exec 9>&1
-  coproc SPAWN { exec "$spawn" "$d" 3>&9 9>&-; }
+  coproc SPAWN { exec "$spawn" "$d" 3>&9 9>&- 8<&-; }
   exec 9>&-
   if read -r -t 10 -u "${SPAWN[0]}" hello && [ "$hello" = ready ]; then
-    sp=1 spr=${SPAWN[0]} spw=${SPAWN[1]}
+    sp=1 spr=${SPAWN[0]} spw=${SPAWN[1]} spid=$SPAWN_PID
   else
     echo "agent-spawn did not start: commands fork this shell" >&2
   fi
@@ -125,19 +125,28 @@ while IFS=' ' read -r id t c i; do
     *) printf '%b' "$i" >"$d/i$k"; in=$d/i$k hin=1 ;;
   esac
   rc=0 how=F oc=-
+  if [ -n "$sp" ] && ! kill -0 "$spid" 2>/dev/null; then
+    # Gone between commands (killed by a test, say): this command was not sent, so the agent runs it.
+    echo "agent-spawn is gone: commands fork this shell" >&2
+    sp=
+  fi
   if [ "$f" = ok ] && [ -n "$sp" ]; then
     fid=$id; [ -n "$b" ] && fid=-
-    printf '%s %s %s %s %s\n' "$k" "$hin" "$t" "$fid" "$c" >&"$spw"
-    if ! read -r -u "$spr" rc how ol oc el ec fr; then
+    if ! printf '%s %s %s %s %s\n' "$k" "$hin" "$t" "$fid" "$c" 2>/dev/null >&"$spw"; then
+      echo "agent-spawn is gone: commands fork this shell" >&2
+      sp=
+    elif ! read -r -u "$spr" rc how ol oc el ec fr; then
       echo "agent-spawn ended while command $k ran: stopping" >&2
       exit 1
+    else
+      [ "$fr" = 1 ] && continue
+      [ "$how" = timeout ] && f=timeout
     fi
-    [ "$fr" = 1 ] && continue
-    [ "$how" = timeout ] && f=timeout
   fi
   if [ "$f" = ok ] && [ "$how" = F ]; then
     printf -v c '%b' "$c"
-    ( eval "$c" ) <"$in" >"$o" 2>"$e" 8<&- &
+    # hash -r: the program is looked up on PATH now, as agent-spawn does, not where this shell found it before.
+    ( hash -r; eval "$c" ) <"$in" >"$o" 2>"$e" 8<&- &
     p=$!
     printf '%s %s %s\n' "$k" "$t" "$p" >&8
     wait "$p"; rc=$?

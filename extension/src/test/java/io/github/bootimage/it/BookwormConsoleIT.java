@@ -43,6 +43,11 @@ class BookwormConsoleIT {
     }
 
     @Test
+    void plainCommandsStartFromAgentSpawn(Machine machine) {
+        AgentSpawnCheck.plainCommandsStartFromAgentSpawnAsTheAgentsOwnForkWould(machine);
+    }
+
+    @Test
     void dpkgQuerySystemd(Machine machine) {
         ExecResult r = machine.exec("dpkg-query", "-W", "systemd");
         assertEquals(0, r.exitCode(), r::toString);

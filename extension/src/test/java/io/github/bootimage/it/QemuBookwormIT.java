@@ -41,6 +41,11 @@ class QemuBookwormIT {
     }
 
     @Test
+    void plainCommandsStartFromAgentSpawn(Machine machine) {
+        AgentSpawnCheck.plainCommandsStartFromAgentSpawnAsTheAgentsOwnForkWould(machine);
+    }
+
+    @Test
     void runsTheImagesOwnKernelInAVirtualMachine(Machine machine) {
         String running = machine.succeed("uname", "-r").strip();
         String installed = machine.succeed("ls", "/lib/modules").strip();

@@ -42,6 +42,11 @@ class SshNspawnIT {
     }
 
     @Test
+    void plainCommandsStartFromAgentSpawn(Machine machine) {
+        AgentSpawnCheck.plainCommandsStartFromAgentSpawnAsTheAgentsOwnForkWould(machine);
+    }
+
+    @Test
     void exitSignalIsReportedAs128PlusN(Machine machine) {
         ExecResult r = machine.exec("sh", "-c", "echo before; kill -TERM $$");
         assertEquals(143, r.exitCode(), r::toString);

@@ -115,9 +115,9 @@ class AgentChannelTest {
         // Either way the command leads a process group of its own, with the same environment, signal
         // dispositions and mask, working directory and umask.
         String probe = "read -r pid comm state ppid pgid rest < /proc/$$/stat; [ \"$pgid\" = $$ ] && echo leader;"
-                + " grep ^Sig /proc/$$/status; pwd; umask; env | grep -v '^A=' | LC_ALL=C sort";
+                + " grep -E '^Sig(Blk|Ign|Cgt)' /proc/$$/status; pwd; umask; env | grep -v '^A=' | LC_ALL=C sort";
         String plain = exec(ExecRequest.of("sh", "-c", probe)).stdout();
-        assertTrue(plain.startsWith("leader\nSigQ:"), plain);
+        assertTrue(plain.startsWith("leader\nSigBlk:"), plain);
         assertEquals(plain, exec(ExecRequest.of("sh", "-c", probe).withEnv("A", "1")).stdout());
     }
 
@@ -150,6 +150,36 @@ class AgentChannelTest {
         ExecResult signalled = exec(ExecRequest.of("sh", "-c", "echo before; kill -TERM $$"));
         assertEquals(143, signalled.exitCode());
         assertEquals("before\n", signalled.stdout());
+    }
+
+    @Test
+    void aCommandThatStopsItselfReturnsAtOnceAs128PlusTheSignal() throws Exception {
+        Path pidFile = dir.resolve("stopped-" + agent.spawner + ".pid");
+        long start = System.nanoTime();
+        ExecResult r = exec(ExecRequest.of("sh", "-c", "echo $$ > \"$1\"; echo before; kill -STOP $$; echo after", "sh",
+                pidFile.toString()).withTimeout(Duration.ofSeconds(10)));
+        assertEquals(147, r.exitCode());
+        assertEquals("before\n", r.stdout());
+        assertTrue(Duration.ofNanos(System.nanoTime() - start).toMillis() < 5000, "waited for the timeout");
+        assertEquals("", exec(ExecRequest.of("kill", "-KILL", Files.readString(pidFile).strip())).stderr());
+        assertEquals("next\n", exec(ExecRequest.of("echo", "next")).stdout());
+    }
+
+    @Test
+    void whenAgentSpawnIsGoneBetweenCommandsTheAgentRunsThemItself() throws Exception {
+        try (LocalAgent a = new LocalAgent(dir.resolve("gone"), agent.spawner)) {
+            a.transport.awaitReady(T);
+            // With an environment the agent forks this command itself; it kills agent-spawn, if there is one.
+            ExecResult kill = a.transport.exec(ExecRequest.of("sh", "-c", "for p in /proc/[0-9]*; do"
+                    + " [ \"$(cat $p/comm 2>/dev/null)\" = agent-spawn ] && grep -q \"^PPid:[[:space:]]*$PPID$\" $p/status"
+                    + " && kill -9 ${p#/proc/} && echo killed; done; true").withEnv("A", "1"), T);
+            assertEquals(agent.spawner ? "killed\n" : "", kill.stdout());
+            Thread.sleep(200);
+            ExecResult r = a.transport.exec(ExecRequest.of("sh", "-c", "echo out; echo err >&2; cat /proc/$PPID/comm; exit 4"), T);
+            assertEquals("out\nbash\n", r.stdout());
+            assertEquals("err\n", r.stderr());
+            assertEquals(4, r.exitCode());
+        }
     }
 
     @Test
