@@ -26,7 +26,8 @@
  * The command gets stdin, stdout (oK) and stderr (eK) as the agent's subshell would, leads a process
  * group of its own (a timeout kills the whole group), and inherits this process's environment, working
  * directory, umask and signal dispositions, which are the agent's, with an empty signal mask. Like bash's
- * wait, it answers when the command exits or stops. It exits when the agent does.
+ * wait, it answers when the command exits or stops. Every 32 commands (K a multiple of 32) it first removes
+ * the earlier commands' files, which the agent then leaves to it. It exits when the agent does.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -394,6 +395,29 @@ static int run(const char *dir, long k, int has_stdin, const char *timeout, char
     return wait_for(pid, deadline, timed_out);
 }
 
+/*
+ * Removes the files of the commands before command K (oN, eN, iN, tN), as the agent's `rm` does every 32
+ * commands where it has no agent-spawn: without a process, which under TCG costs tens of milliseconds.
+ */
+static void remove_older(const char *dir, long k) {
+    DIR *d = opendir(dir);
+    if (d == NULL) {
+        return;
+    }
+    for (struct dirent *e; (e = readdir(d)) != NULL; ) {
+        const char *n = e->d_name;
+        if (strchr("oeit", n[0]) == NULL || n[0] == 0 || n[1] < '0' || n[1] > '9') {
+            continue;
+        }
+        char *end;
+        long m = strtol(n + 1, &end, 10);
+        if (*end == 0 && m < k) {
+            unlinkat(dirfd(d), n, 0);
+        }
+    }
+    closedir(d);
+}
+
 /* Closes every descriptor above 3, where close_range is missing (kernels before 5.9) or refused. */
 static void close_from_4(void) {
     if (syscall(SYS_close_range, 4, ~0U, 0) == 0) {
@@ -468,6 +492,9 @@ int main(int argc, char **argv) {
         while (waitpid(-1, NULL, WNOHANG) > 0) {
         }
         long kk = strtol(k, NULL, 10);
+        if (kk % 32 == 0) {
+            remove_older(argv[1], kk);
+        }
         char out[4200], err[4200];
         snprintf(out, sizeof out, "%s/o%ld", argv[1], kk);
         snprintf(err, sizeof err, "%s/e%ld", argv[1], kk);

@@ -108,8 +108,9 @@ while IFS=' ' read -r id t c i; do
   esac
   case "$id" in ''|*[!0-9]*) continue ;; esac
   # Every command has files of its own: a child it leaves running keeps writing into its own (deleted) files,
-  # never into a later command's output. Older commands' files go 32 at a time, in one process.
-  [ $((k % 32)) = 31 ] && rm -f -- "$d"/[oeit][0-9]*
+  # never into a later command's output. Older commands' files go 32 at a time, in one process, or without
+  # one by agent-spawn as it gets command 32, 64... (its reply comes before any later command).
+  [ $((k % 32)) = 31 ] && [ -z "$sp" ] && rm -f -- "$d"/[oeit][0-9]*
   k=$((k + 1))
   o=$d/o$k e=$d/e$k
   f=ok
