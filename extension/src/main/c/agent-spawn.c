@@ -321,6 +321,8 @@ static int wait_for(pid_t pid, long long deadline, int *timed_out) {
 
 /* Set by the child of vfork (which shares this memory) when it could not start the program. */
 static volatile int start_error;
+/* Whether SIGCHLD came ignored: this process needs it (to wait), the commands get it as the agent has it. */
+static int chld_ignored;
 
 /* In the child of vfork: opens PATH onto FD. */
 static int open_onto(const char *path, int flags, int fd) {
@@ -376,6 +378,9 @@ static int run(const char *dir, long k, int has_stdin, const char *timeout, char
                 || open_onto(err, O_WRONLY | O_CREAT | O_TRUNC, 2) < 0) {
             start_error = errno ? errno : EIO;
             _exit(127);
+        }
+        if (chld_ignored) {
+            signal(SIGCHLD, SIG_IGN);
         }
         sigprocmask(SIG_SETMASK, &none, NULL);
         execve(program, argv, environ);
@@ -461,6 +466,10 @@ int main(int argc, char **argv) {
     }
     fcntl(3, F_SETFD, FD_CLOEXEC);
     close_from_4();
+    struct sigaction was;
+    sigaction(SIGCHLD, NULL, &was);
+    chld_ignored = was.sa_handler == SIG_IGN;
+    signal(SIGCHLD, SIG_DFL);
     /* SIGCHLD waits in sigtimedwait (see wait_for); each command gets an empty signal mask. */
     sigset_t chld;
     sigemptyset(&chld);

@@ -82,12 +82,12 @@ agent=$$
 ) </dev/null >/dev/null &
 set -m
 # On its channel or an SSH session, a plain argument list (the host's `exec 'ARG'...`) starts from
-# agent-spawn, which the image carries (see extension/src/main/c/agent-spawn.c): posix_spawn instead of a
+# agent-spawn, which the image carries (see extension/src/main/c/agent-spawn.c): vfork and execve instead of a
 # fork of this shell, and the frame written by it, with no fork of cksum and base64. It answers "- F" for
 # any other command, and the agent then runs it itself; so does the agent after the host's "nospawn" line
 # (bootimage.agent.spawn=false). Should agent-spawn die mid-command, the agent stops: whether that command
 # ran is unknown, so the host must get an error, not a result.
-sp= spawn=${BOOTIMAGE_AGENT_SPAWN:-/usr/lib/bootimage/agent-spawn}
+sp= owe= spawn=${BOOTIMAGE_AGENT_SPAWN:-/usr/lib/bootimage/agent-spawn}
 if { [ "${1:-}" = channel ] || [ "${1:-}" = ssh ]; } && [ -x "$spawn" ]; then
   exec 9>&1
   coproc SPAWN { exec "$spawn" "$d" 3>&9 9>&- 8<&-; }
@@ -109,8 +109,12 @@ while IFS=' ' read -r id t c i; do
   case "$id" in ''|*[!0-9]*) continue ;; esac
   # Every command has files of its own: a child it leaves running keeps writing into its own (deleted) files,
   # never into a later command's output. Older commands' files go 32 at a time, in one process, or without
-  # one by agent-spawn as it gets command 32, 64... (its reply comes before any later command).
-  [ $((k % 32)) = 31 ] && [ -z "$sp" ] && rm -f -- "$d"/[oeit][0-9]*
+  # one by agent-spawn as it gets command 32, 64... (owe: until it has it; if it never does, the agent
+  # removes them before the next command).
+  if [ -n "$owe" ]; then rm -f -- "$d"/[oeit][0-9]*; owe=; fi
+  if [ $((k % 32)) = 31 ]; then
+    if [ -n "$sp" ]; then owe=1; else rm -f -- "$d"/[oeit][0-9]*; fi
+  fi
   k=$((k + 1))
   o=$d/o$k e=$d/e$k
   f=ok
@@ -136,10 +140,12 @@ while IFS=' ' read -r id t c i; do
     if ! printf '%s %s %s %s %s\n' "$k" "$hin" "$t" "$fid" "$c" 2>/dev/null >&"$spw"; then
       echo "agent-spawn is gone: commands fork this shell" >&2
       sp=
-    elif ! read -r -u "$spr" rc how ol oc el ec fr; then
-      echo "agent-spawn ended while command $k ran: stopping" >&2
-      exit 1
     else
+      owe=
+      if ! read -r -u "$spr" rc how ol oc el ec fr; then
+        echo "agent-spawn ended while command $k ran: stopping" >&2
+        exit 1
+      fi
       [ "$fr" = 1 ] && continue
       [ "$how" = timeout ] && f=timeout
     fi

@@ -179,6 +179,14 @@ class AgentChannelTest {
             assertEquals("out\nbash\n", r.stdout());
             assertEquals("err\n", r.stderr());
             assertEquals(4, r.exitCode());
+            // The agent removes older commands' files itself again.
+            for (int i = 0; i < 70; i++) {
+                assertEquals("x\n", a.transport.exec(ExecRequest.of("echo", "x").withStdin("in"), T).stdout());
+            }
+            try (var files = Files.list(a.work)) {
+                long n = files.count();
+                assertTrue(n <= 4 * 32 + 4, "the agent's directory keeps growing: " + n + " files");
+            }
         }
     }
 
