@@ -200,8 +200,9 @@ public final class Settings {
     }
 
     /**
-     * Whether a container's agent starts plain argument lists through agent-spawn (bootimage.agent.spawn,
-     * default true; false: the agent forks itself for every command, as before agent-spawn).
+     * Whether the agent starts plain argument lists through the image's agent-spawn, on its channel and on
+     * SSH sessions (bootimage.agent.spawn, default true; false: the agent forks itself for every command, as
+     * before agent-spawn).
      */
     public boolean agentSpawn() {
         return flag("agent.spawn", true);
