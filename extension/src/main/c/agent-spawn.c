@@ -46,10 +46,10 @@
 
 extern char **environ;
 
-static void answer(const char *s) {
-    size_t n = strlen(s);
+/* Writes all of S to FD, or exits: the agent then sees agent-spawn gone. */
+static void write_all(int fd, const char *s, size_t n) {
     while (n > 0) {
-        ssize_t w = write(1, s, n);
+        ssize_t w = write(fd, s, n);
         if (w < 0 && errno == EINTR) {
             continue;
         }
@@ -59,6 +59,11 @@ static void answer(const char *s) {
         s += w;
         n -= (size_t) w;
     }
+}
+
+/* A reply line to the agent. */
+static void answer(const char *s) {
+    write_all(1, s, strlen(s));
 }
 
 static int hex(int c) {
@@ -173,17 +178,7 @@ static char obuf[65536];
 static size_t olen;
 
 static void flush_out(void) {
-    size_t off = 0;
-    while (off < olen) {
-        ssize_t w = write(3, obuf + off, olen - off);
-        if (w < 0 && errno == EINTR) {
-            continue;
-        }
-        if (w <= 0) {
-            _exit(1);
-        }
-        off += (size_t) w;
-    }
+    write_all(3, obuf, olen);
     olen = 0;
 }
 
@@ -339,8 +334,8 @@ static int open_onto(const char *path, int flags, int fd) {
     return 0;
 }
 
-static int run(const char *dir, long k, int has_stdin, const char *timeout, char *command, const char *out,
-               const char *err, int *timed_out) {
+static int run(const char *in, const char *out, const char *err, const char *timeout, char *command,
+               int *timed_out) {
     if (unescape(command) < 0) {
         return -1;
     }
@@ -355,9 +350,6 @@ static int run(const char *dir, long k, int has_stdin, const char *timeout, char
         free(argv);
         return -1;
     }
-    char in[4200];
-    snprintf(in, sizeof in, "%s/i%ld", dir, k);
-    const char *stdin_path = has_stdin ? in : "/dev/null";
     sigset_t none;
     sigemptyset(&none);
     long long deadline = -1;
@@ -373,7 +365,7 @@ static int run(const char *dir, long k, int has_stdin, const char *timeout, char
     start_error = 0;
     pid_t pid = vfork();
     if (pid == 0) {
-        if (setpgid(0, 0) < 0 || open_onto(stdin_path, O_RDONLY, 0) < 0
+        if (setpgid(0, 0) < 0 || open_onto(in, O_RDONLY, 0) < 0
                 || open_onto(out, O_WRONLY | O_CREAT | O_TRUNC, 1) < 0
                 || open_onto(err, O_WRONLY | O_CREAT | O_TRUNC, 2) < 0) {
             start_error = errno ? errno : EIO;
@@ -504,11 +496,12 @@ int main(int argc, char **argv) {
         if (kk % 32 == 0) {
             remove_older(argv[1], kk);
         }
-        char out[4200], err[4200];
+        char in[4200], out[4200], err[4200];
+        snprintf(in, sizeof in, "%s/i%ld", argv[1], kk);
         snprintf(out, sizeof out, "%s/o%ld", argv[1], kk);
         snprintf(err, sizeof err, "%s/e%ld", argv[1], kk);
         int timed_out = 0;
-        int rc = run(argv[1], kk, strcmp(has_stdin, "1") == 0, timeout, command, out, err, &timed_out);
+        int rc = run(strcmp(has_stdin, "1") == 0 ? in : "/dev/null", out, err, timeout, command, &timed_out);
         if (rc < 0) {
             answer("- F - - - - 0\n");
             continue;

@@ -13,6 +13,7 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.stream.Stream;
 
 import io.github.bootimage.ImageFormat;
@@ -70,8 +71,6 @@ public final class MkosiConfig {
     private final ImageSpec spec;
     private final MkosiVersion version;
     private final Map<String, String> files;
-    /** agent-spawn for the agent's tree, or null on a machine it does not run on. */
-    private final byte[] agentSpawn = ConsoleTransport.agentSpawn().orElse(null);
 
     private MkosiConfig(ImageSpec spec, MkosiVersion version) {
         this.spec = spec;
@@ -242,10 +241,10 @@ public final class MkosiConfig {
                 update(md, "file " + e.getKey());
                 update(md, e.getValue());
             }
-            if (agentSpawn != null) {
-                // Its source, not the program: hosts with another compiler build other bytes of the same program.
+            Optional<byte[]> spawnSource = ConsoleTransport.agentSpawnSource();
+            if (spawnSource.isPresent()) {
                 update(md, "file " + AGENT_SPAWN + ".c");
-                md.update(ConsoleTransport.agentSpawnSource());
+                md.update(spawnSource.get());
             }
             for (int i = 0; i < spec.extraTrees().size(); i++) {
                 update(md, "tree " + i);
@@ -303,9 +302,10 @@ public final class MkosiConfig {
             Files.createDirectories(p.getParent());
             Files.writeString(p, e.getValue());
         }
-        if (agentSpawn != null) {
+        Optional<byte[]> agentSpawn = ConsoleTransport.agentSpawn();
+        if (agentSpawn.isPresent()) {
             Path p = dir.resolve(AGENT_SPAWN);
-            Files.write(p, agentSpawn);
+            Files.write(p, agentSpawn.get());
             Files.setPosixFilePermissions(p, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
         }
         for (int i = 0; i < spec.extraTrees().size(); i++) {

@@ -209,13 +209,21 @@ public final class ConsoleTransport implements CommandTransport {
      * it. Empty on other machines, whose images then go without (the agent forks for each command).
      */
     public static Optional<byte[]> agentSpawn() {
-        String arch = System.getProperty("os.arch");
-        return arch.equals("amd64") || arch.equals("x86_64") ? Optional.of(builtResource("agent-spawn")) : Optional.empty();
+        return agentSpawnRuns() ? Optional.of(builtResource("agent-spawn")) : Optional.empty();
     }
 
-    /** agent-spawn's C source, as the jar carries it beside the program: images' cache keys depend on it. */
-    public static byte[] agentSpawnSource() {
-        return builtResource("agent-spawn.c");
+    /**
+     * agent-spawn's C source, as the jar carries it beside the program, where images carry agent-spawn: their
+     * cache keys depend on it (not on the program's bytes, which depend on the host's compiler).
+     */
+    public static Optional<byte[]> agentSpawnSource() {
+        return agentSpawnRuns() ? Optional.of(builtResource("agent-spawn.c")) : Optional.empty();
+    }
+
+    /** Whether agent-spawn (a static x86-64 program) runs on this machine, and so in its guests. */
+    private static boolean agentSpawnRuns() {
+        String arch = System.getProperty("os.arch");
+        return arch.equals("amd64") || arch.equals("x86_64");
     }
 
     /** A file the extension's build puts into the jar (see extension/pom.xml). */
